@@ -1,0 +1,68 @@
+"""Settings, all from the environment (a ``.env`` file in the working
+directory is read too). The README's configuration table lists them."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from dotenv import load_dotenv
+
+from .engine.runner import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Config:
+    default_lang: str = "en"
+    default_region: str = "US"
+    timezone: str = "America/New_York"
+    currency: str = "USD"
+    flows_dir: str = str(ROOT / "flows")
+    locales_dir: str = str(ROOT / "locales")
+    line_name: str = "Vecina"
+    crisis_line: str = "988"
+    help_contact: str = ""
+    public_url: str = ""
+    secret_key: str = ""
+    redis_url: str = ""
+    db_path: str = "var/vecina.db"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def engine_settings(self) -> Settings:
+        return Settings(default_lang=self.default_lang, region=self.default_region,
+                        line={"name": self.line_name, "crisis_line": self.crisis_line,
+                              "help_contact": self.help_contact, "public_url": self.public_url})
+
+
+ENV = {
+    "DEFAULT_LANG": "default_lang",
+    "DEFAULT_REGION": "default_region",
+    "TIMEZONE": "timezone",
+    "CURRENCY": "currency",
+    "FLOWS_DIR": "flows_dir",
+    "LOCALES_DIR": "locales_dir",
+    "LINE_NAME": "line_name",
+    "CRISIS_LINE": "crisis_line",
+    "HELP_CONTACT": "help_contact",
+    "PUBLIC_URL": "public_url",
+    "SECRET_KEY": "secret_key",
+    "REDIS_URL": "redis_url",
+    "VECINA_DB": "db_path",
+}
+
+
+def from_env(overrides: dict | None = None, dotenv: bool = True) -> Config:
+    if dotenv:
+        load_dotenv(Path.cwd() / ".env", override=False)
+    values = {attr: os.environ[name] for name, attr in ENV.items() if os.environ.get(name)}
+    values.update(overrides or {})
+    cfg = Config(**values)
+    ZoneInfo(cfg.timezone)  # fail early, with zoneinfo's message, on a bad TIMEZONE
+    return cfg

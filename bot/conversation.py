@@ -1,0 +1,154 @@
+"""The shell around the pure engine: carry out its effects against a store.
+
+One person's message, one timer, or one event is handled by :meth:`Conductor.
+handle`-style entry points that each run the engine for one contact, apply the
+effects in order (sends go to the outbox, contact changes to the store, actions
+run and resume the engine), save the session, and then deliver any events the
+step addressed to other contacts. Events between contacts are bounded
+(``MAX_HOPS``) so two flows can never ping-pong forever.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+from .actions import REGISTRY, load as load_actions
+from .actions.base import ActionContext
+from .engine.model import (
+    ActionResult, Audit, CallAction, CancelTimer, Emit, Event, Ids, Message, Schedule, Send, UpdateContact,
+    WriteRecord,
+)
+from .engine.runner import Engine
+from .store.contacts import view
+
+MAX_HOPS = 20  # events one input may set off across contacts
+MAX_ACTIONS = 20  # actions one step may run
+
+
+@dataclass
+class Outcome:
+    """What one call did: the messages it queued (for the simulator and tests)."""
+
+    sent: list
+
+
+class Conductor:
+    def __init__(self, engine: Engine | Callable[[], Engine], store: Any, ids: Ids,
+                 settings: Mapping[str, Any] | None = None, channel_of: Callable[[str], str] | None = None):
+        self._engine = engine if callable(engine) and not isinstance(engine, Engine) else (lambda: engine)
+        self.store = store
+        self.ids = ids
+        self.settings = dict(settings or {})
+        self.channel_of = channel_of or (lambda contact_id: "sms")
+        self.actions = load_actions()
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine()
+
+    def _detector(self):
+        engine = self.engine
+        if getattr(self, "_detect_for", None) is not engine:
+            from .langdetect import detector_for
+
+            self._detect, self._detect_for = detector_for(engine.catalog), engine
+        return self._detect
+
+    # ------------------------------------------------------------ entry points
+    def message(self, contact_id: str, text: str, now: datetime, lang_hint: str | None = None) -> Outcome:
+        if lang_hint is None:
+            rec = self.store.get_contact(contact_id)
+            if rec is None or not rec.get("lang"):
+                lang_hint = self._detector()(text)
+        return self._run(contact_id, now, lambda eng, s, c: eng.message(s, c, Message(text, lang_hint), now, self.ids))
+
+    def event(self, contact_id: str, name: str, data: Mapping[str, Any], now: datetime) -> Outcome:
+        return self._run(contact_id, now, lambda eng, s, c: eng.event(s, c, Event(name, dict(data)), now, self.ids))
+
+    def start(self, contact_id: str, flow: str, now: datetime, vars_: Mapping | None = None) -> Outcome:
+        return self._run(contact_id, now, lambda eng, s, c: eng.start(s, c, flow, now, self.ids, vars_))
+
+    def fire_timers(self, now: datetime) -> Outcome:
+        sent: list = []
+        for timer in self.store.due_timers(now):
+            sent.extend(self.event(timer["contact"], timer["event"], timer["data"], now).sent)
+        return Outcome(sent)
+
+    # ------------------------------------------------------------ the loop
+    def _run(self, contact_id: str, now: datetime, first: Callable) -> Outcome:
+        sent: list = []
+        pending: deque = deque([(contact_id, first)])
+        hops = 0
+        while pending:
+            cid, call = pending.popleft()
+            hops += 1
+            if hops > MAX_HOPS:
+                self.store.audit({"at": now, "contact": cid, "what": "loop_guard.hops"})
+                break
+            for emit in self._step(cid, now, call, sent):
+                pending.append((emit.to, lambda eng, s, c, e=emit: eng.event(s, c, Event(e.event, dict(e.data)), now,
+                                                                              self.ids)))
+        return Outcome(sent)
+
+    def _step(self, contact_id: str, now: datetime, call: Callable, sent: list) -> list[Emit]:
+        emits: list[Emit] = []
+        engine = self.engine
+        with self.store.transaction() as tx:
+            rec = tx.get_contact(contact_id) or tx.upsert_contact(contact_id, created_at=now)
+            contact = view(rec)
+            result = call(engine, tx.get_session(contact_id), contact)
+            session, effects = result.session, list(result.effects)
+            actions_run = 0
+            while True:
+                action_call = None
+                for effect in effects:
+                    if isinstance(effect, CallAction):
+                        action_call = effect
+                        continue
+                    contact = self._apply(tx, effect, contact, now, sent, emits)
+                if action_call is None:
+                    break
+                actions_run += 1
+                if actions_run > MAX_ACTIONS:
+                    result = engine.abort(session, contact, "actions", now, self.ids)
+                else:
+                    outcome = self._run_action(tx, action_call, contact, now, engine)
+                    for effect in outcome.effects:
+                        contact = self._apply(tx, effect, contact, now, sent, emits)
+                    result = engine.resume(session, contact, outcome, now, self.ids)
+                session, effects = result.session, list(result.effects)
+            tx.save_session(session)
+        return emits
+
+    def _run_action(self, tx, call: CallAction, contact, now, engine) -> ActionResult:
+        action = self.actions.get(call.name) or REGISTRY.get(call.name)
+        if action is None:  # lint rejects unknown actions; never crash a conversation
+            tx.audit({"at": now, "contact": contact.id, "what": "action.unknown", "data": {"name": call.name}})
+            return ActionResult("error", {"error": "unknown action"})
+        ctx = ActionContext(contact, tx, engine.catalog, now, self.ids, self.settings)
+        return action.run(ctx, call.params)
+
+    def _apply(self, tx, effect, contact, now, sent: list, emits: list):
+        if isinstance(effect, Send):
+            msg = {"id": self.ids.next("m"), "to": effect.to, "text": effect.text, "key": effect.key,
+                   "choices": [list(c) for c in effect.choices], "lang": effect.lang,
+                   "channel": self.channel_of(effect.to), "status": "queued", "created_at": now}
+            tx.add_outbound(msg)
+            sent.append(msg)
+        elif isinstance(effect, UpdateContact):
+            rec = tx.upsert_contact(effect.contact, **dict(effect.changes))
+            if effect.contact == contact.id:
+                contact = view(rec)
+        elif isinstance(effect, Schedule):
+            tx.add_timer(effect.timer_id, effect.contact, effect.at, effect.event, dict(effect.data))
+        elif isinstance(effect, CancelTimer):
+            tx.cancel_timer(effect.timer_id)
+        elif isinstance(effect, Emit):
+            emits.append(effect)
+        elif isinstance(effect, WriteRecord):
+            tx.add_record(effect.kind, dict(effect.data))
+        elif isinstance(effect, Audit):
+            tx.audit({"at": now, "contact": effect.contact, "what": effect.what, "data": dict(effect.data)})
+        return contact

@@ -1,0 +1,126 @@
+"""The locale catalog: every user-facing string, by language and dotted key.
+
+``locales/<lang>.yaml`` files are nested mappings; the catalog flattens them to
+``"main.welcome"`` keys. Values are strings (templates with ``{placeholders}``)
+or lists of words (what people may type, under ``input.`` and ``keywords.``).
+
+Lookup order at run time: the contact's language, then the line's default.
+A key missing everywhere renders ``common.unavailable`` (lint makes that
+impossible for shipped flows), never the raw key and never an exception.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Callable, Mapping
+
+from babel.dates import format_time
+from babel.numbers import format_currency
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+FALLBACK_TEXT = "Sorry, something went wrong. Text HELP. / Lo siento, algo falló. Envía AYUDA."
+
+
+def flatten(tree: Mapping, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, full + "."))
+        else:
+            out[full] = value
+    return out
+
+
+class Template:
+    """A string split once into literal and placeholder parts."""
+
+    __slots__ = ("parts", "names", "source")
+
+    def __init__(self, source: str):
+        self.source = source
+        self.parts: list[tuple[bool, str]] = []
+        pos = 0
+        for m in PLACEHOLDER.finditer(source):
+            if m.start() > pos:
+                self.parts.append((False, source[pos : m.start()]))
+            self.parts.append((True, m.group(1)))
+            pos = m.end()
+        if pos < len(source):
+            self.parts.append((False, source[pos:]))
+        self.names = tuple(name for is_name, name in self.parts if is_name)
+
+    def render(self, lookup: Callable[[str], str]) -> str:
+        if not self.names:
+            return self.source
+        return "".join(lookup(text) if is_name else text for is_name, text in self.parts)
+
+
+class Catalog:
+    def __init__(self, trees: Mapping[str, Mapping], default_lang: str, currency: str = "USD"):
+        if default_lang not in trees:
+            raise ValueError(f"default language {default_lang!r} has no locale file")
+        self.default_lang = default_lang
+        self.currency = currency
+        self.langs = tuple([default_lang] + sorted(l for l in trees if l != default_lang))
+        self.flat: dict[str, dict[str, Any]] = {lang: flatten(tree) for lang, tree in trees.items()}
+        self._templates: dict[tuple[str, str], Template] = {}
+
+    # -------------------------------------------------------------- lookup
+    def lang_for(self, lang: str | None) -> str:
+        return lang if lang in self.flat else self.default_lang
+
+    def has(self, lang: str, key: str) -> bool:
+        return key in self.flat.get(lang, {})
+
+    def raw(self, lang: str | None, key: str) -> Any:
+        lang = self.lang_for(lang)
+        value = self.flat[lang].get(key)
+        if value is None:
+            value = self.flat[self.default_lang].get(key)
+        return value
+
+    def words(self, lang: str, key: str) -> list[str]:
+        """Word list at ``key`` in exactly ``lang`` ([] when missing)."""
+        value = self.flat.get(lang, {}).get(key)
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        if isinstance(value, str):
+            return [value]
+        return []
+
+    def template(self, lang: str | None, key: str) -> Template:
+        lang = self.lang_for(lang)
+        cached = self._templates.get((lang, key))
+        if cached is not None:
+            return cached
+        value = self.raw(lang, key)
+        if not isinstance(value, str):
+            value = self.raw(lang, "common.unavailable")
+            if not isinstance(value, str):
+                value = FALLBACK_TEXT
+        tpl = Template(value)
+        self._templates[(lang, key)] = tpl
+        return tpl
+
+    def text(self, lang: str | None, key: str, values: Mapping[str, Any] | Callable[[str], Any] = None) -> str:
+        lang = self.lang_for(lang)
+        tpl = self.template(lang, key)
+        if not tpl.names:
+            return tpl.source
+        get = values if callable(values) else (values or {}).get
+        return tpl.render(lambda name: self.format_value(lang, get(name)))
+
+    # -------------------------------------------------------------- values
+    def format_value(self, lang: str, value: Any) -> str:
+        if value is None or value == "":
+            # A detail nobody gave yet reads "not set", never a blank.
+            return self.text(lang, "common.not_set") if self.has(lang, "common.not_set") else ""
+        if isinstance(value, bool):
+            return self.text(lang, "common.yes" if value else "common.no")
+        if isinstance(value, datetime):
+            return format_time(value, format="short", locale=lang)
+        if isinstance(value, Decimal):
+            return format_currency(value, self.currency, locale=lang)
+        return str(value)

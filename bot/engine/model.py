@@ -1,0 +1,215 @@
+"""Plain values that go in and out of the engine.
+
+Everything here is data: a session serialises to a JSON-safe dict, effects are
+frozen dataclasses the shell carries out. Nothing here does I/O.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Mapping, Protocol
+
+SESSION_SCHEMA = 1
+
+# Session statuses: the engine's only notion of "where a conversation is".
+ACTIVE = "active"  # mid-step (never stored)
+WAITING_INPUT = "waiting_input"  # an ask: the person's next text answers it
+WAITING_EVENT = "waiting_event"  # a wait: an event or its timeout moves it on
+WAITING_ACTION = "waiting_action"  # the shell must run an action and resume
+ENDED = "ended"
+STATUSES = (ACTIVE, WAITING_INPUT, WAITING_EVENT, WAITING_ACTION, ENDED)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """What the engine may know about the person it talks to (read-only)."""
+
+    id: str  # stable id, e.g. the E.164 number or "tg:12345"
+    lang: str | None = None  # None: never chosen nor detected
+    roles: tuple[str, ...] = ()
+    name: str | None = None
+    area: str | None = None
+    opted_out: bool = False
+    fields: Mapping[str, Any] = field(default_factory=dict)  # anything else, for placeholders
+
+    @property
+    def first_name(self) -> str:
+        return (self.name or "").split(" ")[0]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A text from the contact (channel-independent)."""
+
+    text: str
+    lang_hint: str | None = None  # language the shell detected in this text, if any
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened elsewhere: a timer, another person's action."""
+
+    name: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+TIMEOUT_EVENT = "timeout"
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    result: str = "ok"  # routes through the state's ``on:``
+    data: Mapping[str, Any] = field(default_factory=dict)
+    effects: tuple = ()  # effects the action produced (sends to others, records)
+
+
+class Ids(Protocol):
+    def next(self, prefix: str) -> str: ...
+
+
+class CounterIds:
+    """Deterministic ids for tests and transcripts: t1, t2, ..."""
+
+    def __init__(self, start: int = 1):
+        self.n = start - 1
+
+    def next(self, prefix: str) -> str:
+        self.n += 1
+        return f"{prefix}{self.n}"
+
+
+# ---------------------------------------------------------------- effects
+@dataclass(frozen=True)
+class Send:
+    """Send a text. ``choices`` are (number, label) pairs the channel renders
+    (SMS: numbered lines, USSD: a menu, Telegram: buttons)."""
+
+    to: str
+    text: str
+    key: str | None = None  # locale key it came from, for tests and logs
+    choices: tuple[tuple[str, str], ...] = ()
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Deliver ``event`` to ``contact``'s session at ``at`` (a timer)."""
+
+    timer_id: str
+    contact: str
+    at: datetime
+    event: str = TIMEOUT_EVENT
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    timer_id: str
+
+
+@dataclass(frozen=True)
+class Emit:
+    """Deliver an event to another contact's session now."""
+
+    to: str
+    event: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CallAction:
+    """Run an action in the shell, then resume the session with its result."""
+
+    name: str
+    params: Mapping[str, Any]
+    contact: str
+
+
+@dataclass(frozen=True)
+class UpdateContact:
+    contact: str
+    changes: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class WriteRecord:
+    kind: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Audit:
+    contact: str
+    what: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+EFFECT_TYPES = (Send, Schedule, CancelTimer, Emit, CallAction, UpdateContact, WriteRecord, Audit)
+
+
+# ---------------------------------------------------------------- session
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"$dec": str(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _unjson(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and "$dt" in value:
+            return datetime.fromisoformat(value["$dt"])
+        if len(value) == 1 and "$dec" in value:
+            return Decimal(value["$dec"])
+        return {k: _unjson(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unjson(v) for v in value]
+    return value
+
+
+@dataclass
+class Session:
+    contact: str
+    flow: str | None = None
+    state: str | None = None
+    status: str = ENDED
+    vars: dict = field(default_factory=dict)
+    misses: int = 0
+    timer: str | None = None  # the pending wait's timer id
+    expires_at: datetime | None = None
+    updated_at: datetime | None = None
+    window_start: datetime | None = None  # loop guard: messages to this contact
+    window_sent: int = 0
+    schema: int = SESSION_SCHEMA
+
+    @property
+    def live(self) -> bool:
+        return self.status != ENDED and self.flow is not None
+
+    def copy(self) -> "Session":
+        return Session.from_dict(self.to_dict())
+
+    def to_dict(self) -> dict:
+        return _jsonable(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Session":
+        data = _unjson(dict(data))
+        schema = data.get("schema", SESSION_SCHEMA)
+        if schema != SESSION_SCHEMA:
+            # Only one schema so far; a future version migrates here.
+            raise ValueError(f"unknown session schema {schema}")
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class StepResult:
+    session: Session
+    effects: tuple

@@ -1,0 +1,427 @@
+"""The engine: (flows, session, input or event, now, ids) -> (session', effects).
+
+Order of work inside a state, always the same (documented in flows/README.md):
+
+    say  ->  set  ->  action  ->  ask | wait | switch | goto | flow | end
+
+An ``action`` pauses the step (status ``waiting_action``); the shell runs it and
+calls :meth:`Engine.resume`, which carries on from the same state. Each input
+may move through at most ``max_steps`` states, and the contact may receive at
+most ``window_max_sends`` messages per ``window_seconds``: a flow that loops is
+cut off instead of flooding a phone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+from .flows import Flow, State
+from .flowset import MAIN_FLOW, FlowSet
+from .inputs import ParseContext, Parsed
+from .inputs.normalize import normalize
+from .inputs.registry import KINDS
+from .keywords import KeywordMatcher
+from .model import (
+    ENDED, TIMEOUT_EVENT, WAITING_ACTION, WAITING_EVENT, WAITING_INPUT, ActionResult, Audit, CallAction,
+    CancelTimer, Contact, Event, Ids, Message, Schedule, Send, Session, StepResult, UpdateContact,
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    default_lang: str = "en"
+    region: str = "US"
+    max_steps: int = 50
+    max_misses: int = 3
+    window_seconds: int = 3600
+    window_max_sends: int = 40
+    line: Mapping[str, Any] = field(default_factory=dict)  # {line.x} placeholders
+
+
+class _Run:
+    """One call's scratch space: the session being changed and the effects."""
+
+    def __init__(self, engine: "Engine", session: Session, contact: Contact, now: datetime, ids: Ids):
+        self.engine = engine
+        self.s = session
+        self.contact = contact
+        self.lang = engine.catalog.lang_for(contact.lang)
+        self.now = now
+        self.ids = ids
+        self.effects: list = []
+        self.steps = 0
+        self.roles = contact.roles
+
+    # ---------------------------------------------------------- values
+    def lookup(self, name: str) -> Any:
+        if name.startswith("contact."):
+            attr = name[8:]
+            if attr in ("name", "first_name", "area", "lang"):
+                return getattr(self.contact, attr)
+            return self.contact.fields.get(attr)
+        if name.startswith("line."):
+            return self.engine.settings.line.get(name[5:])
+        value: Any = self.s.vars
+        for part in name.split("."):
+            if isinstance(value, Mapping):
+                value = value.get(part)
+            else:
+                return None
+        return value
+
+    def evaluate(self, value: Any) -> Any:
+        """A ``set:`` or action parameter: ``"{var}"`` keeps the value's type,
+        other strings are rendered, anything else is taken as written."""
+        if isinstance(value, str):
+            if value.startswith("{") and value.endswith("}") and value.count("{") == 1:
+                return self.lookup(value[1:-1])
+            if "{" in value:
+                from .locales import Template
+
+                return Template(value).render(lambda n: self.engine.catalog.format_value(self.lang, self.lookup(n)))
+            return value
+        if isinstance(value, Mapping):
+            return {k: self.evaluate(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.evaluate(v) for v in value]
+        return value
+
+    def text(self, key: str, extra: Mapping[str, Any] | None = None) -> str:
+        if extra:
+            return self.engine.catalog.text(self.lang, key, lambda n: extra[n] if n in extra else self.lookup(n))
+        return self.engine.catalog.text(self.lang, key, self.lookup)
+
+    # ---------------------------------------------------------- effects
+    def send(self, key: str | None, text: str | None = None, choices=(), extra=None) -> None:
+        s = self.s
+        if s.window_start is None or (self.now - s.window_start).total_seconds() >= self.engine.settings.window_seconds:
+            s.window_start, s.window_sent = self.now, 0
+        if s.window_sent >= self.engine.settings.window_max_sends:
+            if s.window_sent == self.engine.settings.window_max_sends:
+                self.effects.append(Audit(self.contact.id, "loop_guard.sends", {"flow": s.flow, "state": s.state}))
+                s.window_sent += 1
+            return
+        s.window_sent += 1
+        body = text if text is not None else self.text(key, extra)
+        self.effects.append(Send(self.contact.id, body, key, tuple(choices), self.lang))
+
+    def cancel_timer(self) -> None:
+        if self.s.timer:
+            self.effects.append(CancelTimer(self.s.timer))
+            self.s.timer = None
+
+    def end(self) -> None:
+        self.cancel_timer()
+        self.s.status = ENDED
+
+    # ---------------------------------------------------------- states
+    def flow(self) -> Flow:
+        return self.engine.flows.flows[self.s.flow]
+
+    def state(self) -> State:
+        return self.flow().states[self.s.state]
+
+    def start_flow(self, name: str, state: str | None = None, vars_: Mapping | None = None) -> None:
+        flow = self.engine.flows.flows.get(name)
+        if flow is None:  # lint forbids this; stay safe at run time
+            self.send("common.unavailable")
+            self.end()
+            return
+        if not flow.allows(self.roles):
+            self.send("common.not_allowed")
+            if name != MAIN_FLOW:
+                self.start_flow(MAIN_FLOW, "menu" if "menu" in self.engine.flows.flows[MAIN_FLOW].states else None)
+            else:
+                self.end()
+            return
+        self.cancel_timer()
+        self.s.flow = name
+        self.s.vars = dict(vars_ or {})
+        self.s.misses = 0
+        self.enter(state or flow.start)
+
+    def enter(self, name: str) -> None:
+        self.steps += 1
+        if self.steps > self.engine.settings.max_steps:
+            self.effects.append(Audit(self.contact.id, "loop_guard.steps", {"flow": self.s.flow, "state": name}))
+            self.send("common.unavailable")
+            self.end()
+            return
+        self.cancel_timer()
+        self.s.state = name
+        self.s.misses = 0
+        st = self.state()
+        for i, key in enumerate(st.say):
+            last = i == len(st.say) - 1
+            self.send(key, choices=self.choices(st) if last and st.ask else ())
+        if st.ask and not st.say:
+            self.send(None, text="", choices=self.choices(st))
+        for var, value in st.set.items():
+            self.s.vars[str(var)] = self.evaluate(value)
+        if st.action:
+            params = {k: self.evaluate(v) for k, v in st.action.params.items()}
+            self.effects.append(CallAction(st.action.name, params, self.contact.id))
+            self.s.status = WAITING_ACTION
+            return
+        self.after_action(st)
+
+    def after_action(self, st: State) -> None:
+        if st.ask or st.wait:
+            if st.wait and st.wait.timeout:
+                timer = self.ids.next("t")
+                self.s.timer = timer
+                self.effects.append(Schedule(timer, self.contact.id, self.now + timedelta(seconds=st.wait.timeout),
+                                             TIMEOUT_EVENT, {"timer": timer}))
+            self.s.status = WAITING_INPUT if st.ask else WAITING_EVENT
+            return
+        self.move_on(st)
+
+    def move_on(self, st: State) -> None:
+        if st.switch:
+            value = self.lookup(st.switch.on)
+            key = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+            target = st.switch.cases.get(key, st.switch.default)
+            if target:
+                self.enter(target)
+            else:
+                self.end()
+        elif st.goto:
+            self.enter(st.goto)
+        elif st.flow:
+            self.start_flow(st.flow)
+        else:
+            self.end()
+
+    # ---------------------------------------------------------- asks
+    def choices(self, st: State) -> tuple:
+        opts = self.engine.options(st, self.flow().name, self.roles)
+        return tuple((str(i + 1), self.engine.catalog.text(self.lang, label)) for i, (_v, label, _w) in enumerate(opts))
+
+    def reask(self, st: State, parsed: Parsed) -> None:
+        self.s.misses += 1
+        if self.s.misses >= self.engine.settings.max_misses:
+            self.effects.append(Audit(self.contact.id, "reask.gave_up", {"flow": self.s.flow, "state": self.s.state}))
+            self.send("common.too_many_misses")
+            self.end()
+            return
+        hint = st.ask.hint or parsed.error or f"input.{st.ask.kind}.hint"
+        prompt = st.say[-1] if st.say else None
+        text = self.text(hint, dict(parsed.params))
+        if prompt:
+            text = f"{text}\n{self.text(prompt)}"
+        misses = self.s.misses
+        self.send(None, text=text, choices=self.choices(st))
+        self.s.misses = misses
+
+    def answer(self, st: State, text: str) -> None:
+        ask = st.ask
+        kind = KINDS[ask.kind]
+        spec = self.engine.ask_spec(st, self.flow().name, self.roles)
+        ctx = ParseContext(self.lang, self.engine.catalog.langs, self.now, self.engine.settings.region,
+                           self.engine.vocab)
+        parsed = kind.parse(text, spec, ctx)
+        if not parsed.ok:
+            self.reask(st, parsed)
+            return
+        value = parsed.value
+        if ask.save:
+            self.s.vars[ask.save] = value
+        self.cancel_timer()
+        key = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+        target = ask.on.get(key)
+        if target is None and ask.options:
+            for opt in ask.options:
+                if opt.value == key and opt.goto:
+                    target = opt.goto
+        if target:
+            self.enter(target)
+        elif ask.menu == "services" and key in self.engine.flows.flows:
+            self.start_flow(key)
+        elif ask.goto:
+            self.enter(ask.goto)
+        else:
+            self.end()
+
+
+class Engine:
+    def __init__(self, flows: FlowSet, settings: Settings | None = None):
+        self.flows = flows
+        self.catalog = flows.catalog
+        self.settings = settings or Settings(default_lang=flows.catalog.default_lang)
+        self.keywords = KeywordMatcher(self.catalog)
+        self.trigger_words = flows.keyword_flows()
+        self._options: dict = {}
+        self._specs: dict = {}
+
+    # ------------------------------------------------------------ caches
+    def vocab(self, lang: str, key: str) -> list[str]:
+        return self.catalog.words(lang, f"input.{key}")
+
+    def options(self, st: State, flow: str, roles) -> list[tuple[str, str, str | None]]:
+        """(value, label key, words key) of a choice, filtered by role."""
+        cache_key = (flow, st.name, roles)
+        got = self._options.get(cache_key)
+        if got is not None:
+            return got
+        out = []
+        if st.ask.menu == "services":
+            services = [f for f in self.flows.flows.values() if f.menu and f.allows(roles) and f.name != flow]
+            for f in sorted(services, key=lambda f: (f.order, f.name)):
+                out.append((f.name, f.menu, None))
+        for opt in st.ask.options:
+            if not opt.roles or any(r in opt.roles for r in roles):
+                out.append((opt.value, opt.label, opt.words))
+        self._options[cache_key] = out
+        return out
+
+    def ask_spec(self, st: State, flow: str, roles) -> dict:
+        cache_key = (flow, st.name, roles)
+        got = self._specs.get(cache_key)
+        if got is not None:
+            return got
+        spec = dict(st.ask.spec)
+        if st.ask.kind == "choice":
+            spec["choices"] = [
+                {
+                    "value": value,
+                    "labels": {lang: self.catalog.text(lang, label) for lang in self.catalog.langs},
+                    "words": {lang: self.catalog.words(lang, words) for lang in self.catalog.langs} if words else {},
+                }
+                for value, label, words in self.options(st, flow, roles)
+            ]
+        self._specs[cache_key] = spec
+        return spec
+
+    # ------------------------------------------------------------ entry points
+    def _begin(self, session: Session | None, contact: Contact, now: datetime, ids: Ids) -> _Run:
+        s = session.copy() if session is not None else Session(contact=contact.id)
+        run = _Run(self, s, contact, now, ids)
+        if s.live and (s.expires_at is not None and now >= s.expires_at or s.flow not in self.flows.flows
+                       or s.state not in self.flows.flows[s.flow].states):
+            # Stale (idle past expiry) or its flow changed under it: start afresh.
+            run.effects.append(Audit(contact.id, "session.expired", {"flow": s.flow, "state": s.state}))
+            run.end()
+        return run
+
+    def _finish(self, run: _Run) -> StepResult:
+        s = run.s
+        s.updated_at = run.now
+        if s.live:
+            s.expires_at = run.now + timedelta(seconds=self.flows.flows[s.flow].expires)
+        else:
+            s.expires_at = None
+        return StepResult(s, tuple(run.effects))
+
+    def message(self, session: Session | None, contact: Contact, msg: Message, now: datetime, ids: Ids) -> StepResult:
+        run = self._begin(session, contact, now, ids)
+        text = msg.text if isinstance(msg.text, str) else ""
+        word = normalize(text)
+        hit = self.keywords.match(word)
+        if contact.opted_out:
+            if hit == "start" or (word and word in self.keywords.opt_in_yes):
+                run.effects.append(UpdateContact(contact.id, {"opted_out": False}))
+                run.send("keywords.start_reply")
+            return self._finish(run)
+        if contact.lang is None:
+            lang = msg.lang_hint if msg.lang_hint in self.catalog.flat else self.catalog.default_lang
+            run.lang = lang
+            run.effects.append(UpdateContact(contact.id, {"lang": lang}))
+            if hit is None and self.trigger_words.get(word) is None:
+                run.start_flow(MAIN_FLOW, vars_={"first_time": True})
+                return self._finish(run)
+        if hit is not None:
+            self._keyword(run, hit)
+            return self._finish(run)
+        s = run.s
+        st = run.state() if s.live else None
+        free_text = st is not None and st.ask is not None and st.ask.kind == "text" and s.status == WAITING_INPUT
+        trigger = None if free_text else self.trigger_words.get(word)
+        if trigger is not None:
+            run.start_flow(trigger)
+        elif not s.live:
+            run.start_flow(MAIN_FLOW)
+        elif s.status == WAITING_INPUT and st.ask:
+            run.answer(st, text)
+        else:
+            run.send("common.still_waiting")
+        return self._finish(run)
+
+    def _keyword(self, run: _Run, hit: str) -> None:
+        cid = run.contact.id
+        if hit == "stop":
+            run.effects.append(UpdateContact(cid, {"opted_out": True}))
+            run.send("keywords.stop_reply")
+            run.end()
+        elif hit == "start":
+            run.send("keywords.start_reply")
+        elif hit == "help":
+            run.send("keywords.help_reply")
+        elif hit == "menu":
+            run.start_flow(MAIN_FLOW, "menu" if "menu" in self.flows.flows[MAIN_FLOW].states else None)
+        elif hit.startswith("lang:"):
+            lang = hit[5:]
+            run.lang = lang
+            run.effects.append(UpdateContact(cid, {"lang": lang}))
+            run.send("keywords.lang_reply")
+            s = run.s
+            if s.live and s.flow == "language":
+                # They answered the language question with a language's name.
+                run.start_flow(MAIN_FLOW, "menu" if "menu" in self.flows.flows[MAIN_FLOW].states else None)
+            elif s.live and s.status == WAITING_INPUT:
+                st = run.state()
+                if st.say:  # the open question again, now in the new language
+                    run.send(st.say[-1], choices=run.choices(st) if st.ask else ())
+        elif hit == "lang_menu":
+            run.start_flow("language" if "language" in self.flows.flows else MAIN_FLOW)
+
+    def event(self, session: Session | None, contact: Contact, event: Event, now: datetime, ids: Ids) -> StepResult:
+        run = self._begin(session, contact, now, ids)
+        s = run.s
+        if not s.live or s.status not in (WAITING_EVENT, WAITING_INPUT):
+            return self._finish(run)
+        st = run.state()
+        if event.name == TIMEOUT_EVENT:
+            if st.wait is None or event.data.get("timer") != s.timer or not st.wait.on_timeout:
+                return self._finish(run)  # a stale timer: nothing to do
+            s.timer = None
+            run.enter(st.wait.on_timeout)
+            return self._finish(run)
+        if st.wait is None or event.name not in st.wait.on:
+            return self._finish(run)
+        if st.wait.save:
+            s.vars[st.wait.save] = dict(event.data)
+        run.enter(st.wait.on[event.name])
+        return self._finish(run)
+
+    def resume(self, session: Session, contact: Contact, result: ActionResult, now: datetime, ids: Ids) -> StepResult:
+        """Carry on after the shell ran the state's action. ``contact`` is as the
+        action left it (a language change shows in the very next prompt)."""
+        run = self._begin(session, contact, now, ids)
+        s = run.s
+        if not s.live or s.status != WAITING_ACTION:
+            return self._finish(run)
+        st = run.state()
+        if st.action.save:
+            s.vars[st.action.save] = dict(result.data)
+        target = st.action.on.get(result.result)
+        if target:
+            run.enter(target)
+        else:
+            run.after_action(st)
+        return self._finish(run)
+
+    def abort(self, session: Session, contact: Contact, reason: str, now: datetime, ids: Ids) -> StepResult:
+        """End a conversation the shell had to stop (e.g. too many actions in one step)."""
+        run = self._begin(session, contact, now, ids)
+        run.effects.append(Audit(contact.id, f"loop_guard.{reason}", {"flow": run.s.flow, "state": run.s.state}))
+        run.send("common.unavailable")
+        run.end()
+        return self._finish(run)
+
+    def start(self, session: Session | None, contact: Contact, flow: str, now: datetime, ids: Ids,
+              vars_: Mapping | None = None, state: str | None = None) -> StepResult:
+        """Start ``flow`` for a contact on the line's initiative (an ask to a helper, a reminder)."""
+        run = self._begin(session, contact, now, ids)
+        run.start_flow(flow, state, vars_)
+        return self._finish(run)

@@ -1,0 +1,36 @@
+"""Shared test helpers: the real flows and locales, a fixed clock, a conductor."""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.conversation import Conductor
+from bot.engine.flowset import build
+from bot.engine.model import CounterIds
+from bot.engine.runner import Engine, Settings
+from bot.store.memory import MemoryStore
+
+ROOT = Path(__file__).resolve().parent.parent
+TZ = ZoneInfo("America/New_York")
+NOW = datetime(2026, 3, 2, 13, 0, tzinfo=TZ)  # a Monday, 1 pm
+PARENT = "+14155552671"
+OTHER = "+14155552672"
+
+
+def texts(folder: Path) -> dict[str, str]:
+    return {f"{folder.name}/{p.name}": p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.yaml"))}
+
+
+@lru_cache(maxsize=None)
+def flowset():
+    return build(texts(ROOT / "flows"), texts(ROOT / "locales"))
+
+
+def engine(**settings) -> Engine:
+    return Engine(flowset(), Settings(**settings))
+
+
+def conductor(store: MemoryStore | None = None, **settings) -> Conductor:
+    return Conductor(engine(**settings), store or MemoryStore(), CounterIds())

@@ -1,0 +1,49 @@
+"""Any text, at any point of any flow, never raises (hypothesis)."""
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.engine.model import STATUSES
+from support import NOW, PARENT, conductor
+
+NASTY = st.sampled_from([
+    "", " ", "\x00", "\x00STOP", "\u202eolleh", "مرحبا", "🙂🙂🙂", "1" * 10_000, "a" * 10_000, "\r\n\t",
+    "STOP\x00", "1\u200b", "ＳＴＯＰ", "ß", "İ", "\ud7ff", "ES\u0301PAN\u0303OL", "¿¡", "{name}", "{contact.name}",
+    "%s%s", "\\", "1 2 3", "-1", "0", "99999999999999999999", "3:30", "+1 (415) 555-2671",
+])
+TEXT = st.one_of(st.text(max_size=300), NASTY, st.text(alphabet=st.characters(codec="utf-8"), max_size=50))
+LANG = st.sampled_from([None, "en", "es"])
+ROLES = st.lists(st.sampled_from(["parent", "helper", "teacher", "cleaner", "client", "peer", "coordinator"]),
+                 max_size=3, unique=True)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lang=LANG, roles=ROLES, messages=st.lists(st.tuples(TEXT, st.integers(0, 30 * 60 * 60)), max_size=8))
+def test_any_texts_never_raise(lang, roles, messages):
+    c = conductor()
+    c.store.upsert_contact(PARENT, lang=lang, roles=roles)
+    now = NOW
+    for text, gap in messages:
+        now = now + timedelta(seconds=gap)
+        out = c.message(PARENT, text, now)
+        c.fire_timers(now)
+        session = c.store.get_session(PARENT)
+        assert session.status in STATUSES
+        for msg in out.sent:
+            assert isinstance(msg["text"], str)
+            assert "{" not in msg["text"] or "{" in text  # never an unfilled placeholder of ours
+            assert not msg["text"].startswith(("main.", "common.", "input.", "keywords."))  # never a raw key
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=TEXT)
+def test_any_first_text_gets_an_answer(text):
+    c = conductor()
+    out = c.message(PARENT, text, NOW)
+    contact = c.store.get_contact(PARENT)
+    assert contact["lang"] in ("en", "es")
+    if contact["opted_out"]:
+        assert [m["key"] for m in out.sent] == ["keywords.stop_reply"]
+    else:
+        assert out.sent, "a first text always gets a reply"
