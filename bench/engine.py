@@ -387,7 +387,7 @@ async def run(args) -> dict[str, str]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", type=int, default=20_000, help="engine steps per run")
-    ap.add_argument("--ptb-steps", type=int, default=10_000, help="PTB steps per run")
+    ap.add_argument("--ptb-steps", type=int, default=20_000, help="PTB steps per run")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="2,000 steps, 3 repeats")
     ap.add_argument("--profile", action="store_true", help="cProfile the engine loop to stderr")

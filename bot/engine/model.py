@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Mapping, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 SESSION_SCHEMA = 1
 
@@ -161,6 +162,14 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _copy_containers(value: Any) -> Any:
+    if type(value) is dict:
+        return {k: _copy_containers(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy_containers(v) for v in value]
+    return value
+
+
 def _unjson(value: Any) -> Any:
     if isinstance(value, dict):
         if len(value) == 1 and "$dt" in value:
@@ -193,7 +202,12 @@ class Session:
         return self.status != ENDED and self.flow is not None
 
     def copy(self) -> "Session":
-        return Session.from_dict(self.to_dict())
+        """A copy the engine may change; datetimes and Decimals are immutable,
+        so only containers are copied."""
+        new = object.__new__(Session)
+        new.__dict__.update(self.__dict__)
+        new.vars = _copy_containers(self.vars)
+        return new
 
     def to_dict(self) -> dict:
         return _jsonable(asdict(self))

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .flows import Flow, State
 from .flowset import MAIN_FLOW, FlowSet
@@ -62,6 +63,8 @@ class _Run:
             return self.contact.fields.get(attr)
         if name.startswith("line."):
             return self.engine.settings.line.get(name[5:])
+        if "." not in name:
+            return self.s.vars.get(name)
         value: Any = self.s.vars
         for part in name.split("."):
             if isinstance(value, Mapping):
@@ -195,6 +198,8 @@ class _Run:
 
     # ---------------------------------------------------------- asks
     def choices(self, st: State) -> tuple:
+        if st.ask is None or (not st.ask.options and not st.ask.menu):
+            return ()
         opts = self.engine.options(st, self.flow().name, self.roles)
         return tuple((str(i + 1), self.engine.catalog.text(self.lang, label)) for i, (_v, label, _w) in enumerate(opts))
 
@@ -217,7 +222,7 @@ class _Run:
     def answer(self, st: State, text: str) -> None:
         ask = st.ask
         kind = KINDS[ask.kind]
-        spec = self.engine.ask_spec(st, self.flow().name, self.roles)
+        spec = self.engine.ask_spec(st, self.flow().name, self.roles) if ask.kind == "choice" else ask.spec
         ctx = ParseContext(self.lang, self.engine.catalog.langs, self.now, self.engine.settings.region,
                            self.engine.vocab)
         parsed = kind.parse(text, spec, ctx)
@@ -252,6 +257,7 @@ class Engine:
         self.keywords = KeywordMatcher(self.catalog)
         self.trigger_words = flows.keyword_flows()
         self._options: dict = {}
+        self._expiry = {name: timedelta(seconds=f.expires) for name, f in flows.flows.items()}
         self._specs: dict = {}
 
     # ------------------------------------------------------------ caches
@@ -307,8 +313,8 @@ class Engine:
     def _finish(self, run: _Run) -> StepResult:
         s = run.s
         s.updated_at = run.now
-        if s.live:
-            s.expires_at = run.now + timedelta(seconds=self.flows.flows[s.flow].expires)
+        if s.status != ENDED and s.flow is not None:
+            s.expires_at = run.now + self._expiry[s.flow]
         else:
             s.expires_at = None
         return StepResult(s, tuple(run.effects))

@@ -176,11 +176,14 @@ def _raw_words(ctx: Any, keys: tuple[str, ...]) -> tuple:
 def lexicon(ctx: Any, name: str, keys: tuple[str, ...], build: Callable[[tuple], T]) -> T:
     """Build (once) and return what ``build`` makes of the word lists ``keys``.
 
+    Entries are keyed by ``name`` and ``build`` together, so two kinds reading the
+    same lists into different shapes never get each other's table.
+
     ``build`` receives ``((lang, (words_for_keys[0], words_for_keys[1], ...)), ...)``
     with the contact's language first.
     """
     try:
-        k1 = (name, ctx.vocab, ctx.lang, ctx.langs)
+        k1 = (name, build, ctx.vocab, ctx.lang, ctx.langs)
         hit = _by_identity.get(k1)
     except TypeError:  # unhashable vocab or langs
         k1 = None
@@ -188,7 +191,7 @@ def lexicon(ctx: Any, name: str, keys: tuple[str, ...], build: Callable[[tuple],
     if hit is not None:
         return hit
     raw = _raw_words(ctx, keys)
-    k2 = (name, raw)
+    k2 = (name, build, raw)
     built = _by_content.get(k2)
     if built is None:
         built = build(raw)

@@ -55,6 +55,9 @@ def read_number(text: str, ctx: ParseContext) -> int | None:
     """The one whole number in ``text``, or None. Shared with kinds that count."""
     if not isinstance(text, str) or len(text) > MAX_WORDS_INPUT:
         return None
+    plain = text.strip()
+    if plain.isascii() and plain.isdigit() and len(plain) < 10:  # the usual answer: "3"
+        return int(plain)
     words = lexicon(ctx, "number", ("numbers",), _build)
     whole = normalize(text)
     if whole in words:

@@ -34,7 +34,7 @@ words the lists do not know are skipped ("pick him up at 3:30 please").
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import datetime, time as dtime, timedelta, timezone
 from typing import Any, Mapping
 
 from . import Parsed, ParseContext
@@ -44,7 +44,7 @@ HINT = "input.time.hint"
 _FAIL = Parsed(ok=False, error=HINT)
 _PAST = Parsed(ok=False, error="input.time.past")
 DEFAULT_MAX_AHEAD_HOURS = 16
-_RECENT_PAST_MINUTES = 45
+_RECENT_PAST = timedelta(minutes=45)
 _LOOSE_IN_MIN = 5  # "in 20" is minutes; "in 2" is too unclear
 
 # --- canonical text: what both the input and the locale words go through ---
@@ -67,8 +67,10 @@ def canon(text: str) -> str:
     s = normalize(text)
     if not s:
         return s
-    s = _LONE_DOT.sub("", s)
-    s = _LONE_SEP.sub(" ", s)
+    if "." in s:
+        s = _LONE_DOT.sub("", s)
+    if "," in s or ":" in s:
+        s = _LONE_SEP.sub(" ", s)
     s = s.translate(_PUNCT_TO_SPACE)
     return _SPLIT.sub(" ", s)
 
@@ -164,8 +166,15 @@ def _tokens(text: str, lex: _Lexicon) -> list[tuple[int, Any, str]] | None:
 
 # --- time arithmetic (timestamps, so DST changes count real minutes) ---
 
+_MIDNIGHT = dtime(0, 0)
+_DAY = timedelta(days=1)
+_HALF_DAY = timedelta(hours=12)
+
+
 def _seconds(a: datetime, b: datetime) -> float:
-    if a.tzinfo is None or b.tzinfo is None:
+    """Real seconds from b to a (both in ctx.now's zone)."""
+    tz = a.tzinfo
+    if tz is None or b.tzinfo is None or type(tz) is timezone:  # fixed offset: wall = real
         return (a.replace(tzinfo=None) - b.replace(tzinfo=None)).total_seconds()
     return a.timestamp() - b.timestamp()
 
@@ -176,10 +185,6 @@ def _plus_minutes(now: datetime, minutes: int) -> datetime:
     else:
         out = (now.astimezone(timezone.utc) + timedelta(minutes=minutes)).astimezone(now.tzinfo)
     return out.replace(second=0, microsecond=0)
-
-
-def _at(day: date, hour: int, minute: int, now: datetime) -> datetime:
-    return datetime.combine(day, dtime(hour, minute), tzinfo=now.tzinfo)
 
 
 # --- reading the tokens ---
@@ -410,45 +415,49 @@ class TimeKind:
         return self._place(hour, minute, explicit, flags, now, max_ahead)
 
     def _place(self, hour: int, minute: int, explicit: bool, flags: int, now: datetime, max_ahead: float) -> Parsed:
-        today = now.date()
-        floor = now.replace(second=0, microsecond=0)
+        # "Past" and "next occurrence" are read on the wall clock (what the parent sees);
+        # "too far" counts real time, so a DST change in between is measured right.
+        wall = now.replace(tzinfo=None)
+        floor = wall.replace(second=0, microsecond=0)
+        today = datetime.combine(wall.date(), _MIDNIGHT)
+        at = today + timedelta(hours=hour, minutes=minute)
         if flags & 4:  # tomorrow
             if not explicit and 1 <= hour <= 6:  # tomorrow "3" is the afternoon, "8" the morning
-                hour += 12
-            when = _at(today + timedelta(days=1), hour, minute, now)
+                at += _HALF_DAY
+            when = at + _DAY
         elif explicit:
-            when = _at(today, hour, minute, now)
-            if _seconds(when, floor) < 0:
+            when = at
+            if at < floor:
                 if flags & 8:
                     return _PAST
-                later = _at(today + timedelta(days=1), hour, minute, now)
-                if _seconds(later, now) < _seconds(floor, when):
+                later = at + _DAY
+                if later - wall < floor - at:  # "00:30" at 23:00 is tonight
                     when = later
                 else:
                     return _PAST
         else:
-            h12 = hour % 12
-            days = (today,) if flags & 8 else (today - timedelta(days=1), today, today + timedelta(days=1))
-            cands = sorted((_at(d, hh, minute, now) for d in days for hh in (h12, h12 + 12)), key=_sort_key)
-            future = None
-            recent = None
+            am = today + timedelta(hours=hour % 12, minutes=minute)
+            pm = am + _HALF_DAY
+            if flags & 8:
+                cands = (am, pm)
+            else:
+                cands = (pm - _DAY, am, pm, am + _DAY)
+            when = recent = None
             for c in cands:
-                if _seconds(c, floor) >= 0:
-                    future = c
+                if c >= floor:
+                    when = c
                     break
                 recent = c
-            if recent is not None and _seconds(floor, recent) <= _RECENT_PAST_MINUTES * 60:
+            if recent is not None and floor - recent <= _RECENT_PAST:
                 return _PAST
-            if future is None:
+            if when is None:
                 return _PAST
-            when = future
-        if _seconds(when, now) > max_ahead * 3600:
+        value = when.replace(tzinfo=now.tzinfo)
+        tz = now.tzinfo
+        ahead = (when - wall).total_seconds() if tz is None or type(tz) is timezone else _seconds(value, now)
+        if ahead > max_ahead * 3600:
             return Parsed(ok=False, error="input.time.too_far", params={"max": _fmt_hours(max_ahead)})
-        return Parsed(ok=True, value=when)
-
-
-def _sort_key(d: datetime) -> float:
-    return d.timestamp() if d.tzinfo is not None else (d - datetime(1970, 1, 1)).total_seconds()
+        return Parsed(ok=True, value=value)
 
 
 def _fmt_hours(h: float) -> int | float:
