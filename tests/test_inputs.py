@@ -298,7 +298,7 @@ def test_time_clock_at_13(text, want):
     ("en 1 hora", 60), ("en un minuto", 1), ("in a minute", 1),
     ("in 1h30", 90), ("in 1h 30m", 90), ("en una hora y media", 90), ("in an hour and a half", 90),
     ("en 1.5 horas", 90), ("en 1,5 horas", 90), ("en 2 horas y 15 minutos", 135), ("in 2 hours and 15 min", 135),
-    ("hora y cuarto", 75), ("in 90 min", 90),
+    ("hora y cuarto", 75), ("in 90 min", 90), ("hoy en 20 minutos", 20),
 ])
 def test_time_relative(text, minutes):
     got = t(text)

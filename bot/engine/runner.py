@@ -224,7 +224,7 @@ class _Run:
         kind = KINDS[ask.kind]
         spec = self.engine.ask_spec(st, self.flow().name, self.roles) if ask.kind == "choice" else ask.spec
         ctx = ParseContext(self.lang, self.engine.catalog.langs, self.now, self.engine.settings.region,
-                           self.engine.vocab)
+                           self.engine.vocab_fn)
         parsed = kind.parse(text, spec, ctx)
         if not parsed.ok:
             self.reask(st, parsed)
@@ -257,6 +257,7 @@ class Engine:
         self.keywords = KeywordMatcher(self.catalog)
         self.trigger_words = flows.keyword_flows()
         self._options: dict = {}
+        self.vocab_fn = self.vocab  # one bound method: the input kinds cache word tables by its identity
         self._expiry = {name: timedelta(seconds=f.expires) for name, f in flows.flows.items()}
         self._specs: dict = {}
 

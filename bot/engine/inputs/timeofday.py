@@ -376,7 +376,7 @@ class TimeKind:
             return Parsed(ok=True, value=now.replace(second=0, microsecond=0))
 
         if has_unit or flags & 1:
-            if mer is not None or special is not None or flags & 14:
+            if mer is not None or special is not None or flags & 6:  # no "at", no "tomorrow"
                 return _FAIL
             if has_unit:
                 minutes = _duration(core)
