@@ -57,12 +57,17 @@ class Conductor:
         return self._detect
 
     # ------------------------------------------------------------ entry points
-    def message(self, contact_id: str, text: str, now: datetime, lang_hint: str | None = None) -> Outcome:
+    def message(self, contact_id: str, text: str, now: datetime, lang_hint: str | None = None,
+                seq: int | None = None) -> Outcome:
+        """A text from ``contact_id``. ``seq`` (the inbound log's sequence number)
+        makes the step idempotent: it is saved with the step, and a message at or
+        below the contact's last handled sequence is skipped."""
         if lang_hint is None:
             rec = self.store.get_contact(contact_id)
             if rec is None or not rec.get("lang"):
                 lang_hint = self._detector()(text)
-        return self._run(contact_id, now, lambda eng, s, c: eng.message(s, c, Message(text, lang_hint), now, self.ids))
+        return self._run(contact_id, now, lambda eng, s, c: eng.message(s, c, Message(text, lang_hint), now, self.ids),
+                         seq)
 
     def event(self, contact_id: str, name: str, data: Mapping[str, Any], now: datetime) -> Outcome:
         return self._run(contact_id, now, lambda eng, s, c: eng.event(s, c, Event(name, dict(data)), now, self.ids))
@@ -77,26 +82,30 @@ class Conductor:
         return Outcome(sent)
 
     # ------------------------------------------------------------ the loop
-    def _run(self, contact_id: str, now: datetime, first: Callable) -> Outcome:
+    def _run(self, contact_id: str, now: datetime, first: Callable, seq: int | None = None) -> Outcome:
         sent: list = []
-        pending: deque = deque([(contact_id, first)])
+        pending: deque = deque([(contact_id, first, seq)])
         hops = 0
         while pending:
-            cid, call = pending.popleft()
+            cid, call, step_seq = pending.popleft()
             hops += 1
             if hops > MAX_HOPS:
                 self.store.audit({"at": now, "contact": cid, "what": "loop_guard.hops"})
                 break
-            for emit in self._step(cid, now, call, sent):
+            for emit in self._step(cid, now, call, sent, step_seq):
                 pending.append((emit.to, lambda eng, s, c, e=emit: eng.event(s, c, Event(e.event, dict(e.data)), now,
-                                                                              self.ids)))
+                                                                              self.ids), None))
         return Outcome(sent)
 
-    def _step(self, contact_id: str, now: datetime, call: Callable, sent: list) -> list[Emit]:
+    def _step(self, contact_id: str, now: datetime, call: Callable, sent: list, seq: int | None = None) -> list[Emit]:
         emits: list[Emit] = []
         engine = self.engine
         with self.store.transaction() as tx:
             rec = tx.get_contact(contact_id) or tx.upsert_contact(contact_id, created_at=now)
+            if seq is not None:
+                if (rec.get("last_seq") or 0) >= seq:
+                    return emits  # handled before a crash; its effects are already saved
+                rec = tx.upsert_contact(contact_id, last_seq=seq)
             contact = view(rec)
             result = call(engine, tx.get_session(contact_id), contact)
             session, effects = result.session, list(result.effects)

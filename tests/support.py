@@ -34,3 +34,28 @@ def engine(**settings) -> Engine:
 
 def conductor(store: MemoryStore | None = None, **settings) -> Conductor:
     return Conductor(engine(**settings), store or MemoryStore(), CounterIds())
+
+
+# A flow that waits for an event with a timeout (waits, timers, restarts).
+WAITER = """
+flow: waiter
+triggers: {keywords: {en: [WAITER], es: [ESPERA]}}
+start: ask_time
+states:
+  ask_time:
+    say: profile.ask_name
+    ask: {kind: text, save: name, goto: waiting}
+  waiting:
+    say: common.still_waiting
+    wait:
+      on: {found: found}
+      save: found
+      timeout: 15m
+      on_timeout: too_late
+  found:
+    say: profile.saved
+    end: true
+  too_late:
+    say: common.unavailable
+    end: true
+"""

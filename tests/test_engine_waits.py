@@ -7,30 +7,9 @@ from bot.engine.model import (
     Schedule, Send,
 )
 from bot.engine.runner import Engine, Settings
-from support import NOW, PARENT, ROOT, texts
+from support import NOW, PARENT, ROOT, WAITER, texts
 
-WAITER = """
-flow: waiter
-triggers: {keywords: {en: [WAITER], es: [ESPERA]}}
-start: ask_time
-states:
-  ask_time:
-    say: profile.ask_name
-    ask: {kind: text, save: name, goto: waiting}
-  waiting:
-    say: common.still_waiting
-    wait:
-      on: {found: found}
-      save: found
-      timeout: 15m
-      on_timeout: too_late
-  found:
-    say: profile.saved
-    end: true
-  too_late:
-    say: common.unavailable
-    end: true
-"""
+
 
 LOOPER = """
 flow: looper

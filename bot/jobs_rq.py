@@ -1,0 +1,62 @@
+"""Jobs on the scaled profile: RQ queues on Redis, run by ``worker.py``.
+
+``kick()`` (called by the web process after a step queued messages) enqueues a
+``send_outbox`` job. Each worker process also runs a ticker thread that fires
+due timers and sends whatever is leasable every second, so neither a lost job
+nor a dead worker strands a message: outbox leases are the sweeper.
+"""
+from __future__ import annotations
+
+import threading
+
+QUEUE = "vecina"
+_runtime = None
+_lock = threading.Lock()
+
+
+class RQJobs:
+    def __init__(self, redis_url: str):
+        from redis import Redis
+        from rq import Queue
+
+        self.redis = Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=1)
+        self.queue = Queue(QUEUE, connection=self.redis)
+
+    def kick(self) -> None:
+        try:
+            self.queue.enqueue("bot.jobs_rq.send_outbox", job_timeout=120, result_ttl=0, failure_ttl=3600)
+        except Exception:
+            pass  # the worker's ticker sends it within a second anyway
+
+
+def runtime():
+    """This worker process's runtime (built once, without the embedded thread)."""
+    global _runtime
+    with _lock:
+        if _runtime is None:
+            from . import runtime as rt_mod
+            from .config import from_env
+
+            _runtime = rt_mod.build(from_env(), start_jobs=False)
+        return _runtime
+
+
+def send_outbox() -> int:
+    rt = runtime()
+    total = 0
+    while True:
+        n = rt.outbox.run_once()
+        total += n
+        if not n:
+            return total
+
+
+def tick_forever(stop: threading.Event, interval: float = 1.0) -> None:
+    rt = runtime()
+    while not stop.is_set():
+        try:
+            rt.pipeline.tick()
+            send_outbox()
+        except Exception:
+            pass  # Redis away: try again next round
+        stop.wait(interval)

@@ -1,0 +1,79 @@
+"""Member rosters for coordinators: validation shared by the CLI and the web."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import phonenumbers
+
+from .store.contacts import ROLES
+
+LANGS = ("en", "es")
+TRUE = {"1", "true", "yes", "y", "si", "sí", "x"}
+
+
+class MemberError(ValueError):
+    pass
+
+
+def normalise_number(raw: str, region: str) -> str:
+    try:
+        num = phonenumbers.parse(str(raw).strip(), region)
+    except phonenumbers.NumberParseException as exc:
+        raise MemberError(f"not a phone number: {raw!r} ({exc})") from None
+    if not phonenumbers.is_valid_number(num):
+        raise MemberError(f"not a valid phone number: {raw!r}")
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+def member_fields(roles: Iterable[str], name: str | None = None, lang: str | None = None, area: str | None = None,
+                  vetted: bool | None = None, trained: bool | None = None) -> dict[str, Any]:
+    roles = [r.strip().lower() for r in roles if r and r.strip()]
+    bad = [r for r in roles if r not in ROLES]
+    if bad:
+        raise MemberError(f"unknown role {bad[0]!r} (roles: {', '.join(ROLES)})")
+    if not roles:
+        raise MemberError("at least one role is needed")
+    if lang and lang not in LANGS:
+        raise MemberError(f"unknown language {lang!r} (en or es)")
+    fields: dict[str, Any] = {"roles": sorted(set(roles))}
+    for key, value in (("name", name), ("lang", lang), ("area", area)):
+        if value:
+            fields[key] = value.strip()
+    if vetted is not None:
+        fields["vetted"] = bool(vetted)
+    if trained is not None:
+        fields["trained"] = bool(trained)
+    return fields
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    errors: list = field(default_factory=list)  # (line, reason)
+
+
+def read_csv(lines: Iterable[str], region: str) -> Iterable[tuple[int, str | None, dict | None, str | None]]:
+    """Yield (line number, number, fields, error) per data row of a roster CSV.
+
+    Columns: number, roles (separated by ; or spaces), name, lang, area, vetted, trained."""
+    reader = csv.DictReader(lines)
+    if not reader.fieldnames or "number" not in [f.strip().lower() for f in reader.fieldnames]:
+        yield 1, None, None, "the first line must name the columns, with at least 'number' and 'roles'"
+        return
+    for row in reader:
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        line = reader.line_num
+        try:
+            number = normalise_number(row.get("number", ""), region)
+            roles = row.get("roles", "").replace(";", " ").replace(",", " ").split()
+            fields = member_fields(roles, row.get("name") or None, (row.get("lang") or "").lower() or None,
+                                   row.get("area") or None,
+                                   (row.get("vetted", "").lower() in TRUE) if "vetted" in row else None,
+                                   (row.get("trained", "").lower() in TRUE) if "trained" in row else None)
+        except MemberError as exc:
+            yield line, None, None, str(exc)
+            continue
+        yield line, number, fields, None

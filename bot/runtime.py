@@ -1,0 +1,113 @@
+"""Wiring: the store, the live flows, the conductor, the pipeline and the jobs
+for one of the two profiles (DESIGN.md, "Runtime profiles").
+
+* embedded (nothing set): SQLite file, and a worker thread inside the web
+  process that fires timers and sends the outbox;
+* scaled (``REDIS_URL``): Redis, and RQ jobs run by ``worker.py`` processes.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .config import Config
+from .conversation import Conductor
+from .flowfiles import LiveFlows
+from .outbox import OutboxWorker
+from .pipeline import Pipeline
+
+
+class UuidIds:
+    """Ids for the live line: unique across processes and restarts."""
+
+    def next(self, prefix: str) -> str:
+        return f"{prefix}{uuid.uuid4().hex[:16]}"
+
+
+def open_store(cfg: Config) -> Any:
+    if cfg.redis_url:
+        from .store.redis_store import RedisStore
+
+        return RedisStore(cfg.redis_url)
+    from .store.sqlite import SQLiteStore
+
+    return SQLiteStore(cfg.db_path)
+
+
+@dataclass
+class Runtime:
+    cfg: Config
+    store: Any
+    flows: LiveFlows
+    conductor: Conductor
+    pipeline: Pipeline
+    outbox: OutboxWorker
+    jobs: Any
+
+    def now(self) -> datetime:
+        return datetime.now(self.cfg.tz)
+
+
+class EmbeddedJobs:
+    """A thread in the web process: timers and the outbox, woken on demand."""
+
+    def __init__(self, interval: float = 0.5):
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.runtime: Runtime | None = None
+        self.errors = 0
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def start(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="vecina-jobs", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def run_once(self) -> None:
+        rt = self.runtime
+        rt.pipeline.tick()
+        while rt.outbox.run_once():
+            pass
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # keep the line alive; the next round retries
+                self.errors += 1
+            self._wake.wait(self.interval)
+            self._wake.clear()
+
+
+def build(cfg: Config, store: Any | None = None, senders: dict | None = None, start_jobs: bool = True) -> Runtime:
+    store = store if store is not None else open_store(cfg)
+    flows = LiveFlows(cfg.flows_dir, cfg.locales_dir, cfg.engine_settings(), cfg.currency)
+    ids = UuidIds()
+    conductor = Conductor(flows, store, ids)
+    clock = lambda: datetime.now(cfg.tz)  # noqa: E731
+    outbox = OutboxWorker(store, senders or {}, clock)
+    if cfg.redis_url:
+        from .jobs_rq import RQJobs
+
+        jobs: Any = RQJobs(cfg.redis_url)
+    else:
+        jobs = EmbeddedJobs()
+    pipeline = Pipeline(store, conductor, clock, kick=jobs.kick)
+    rt = Runtime(cfg, store, flows, conductor, pipeline, outbox, jobs)
+    if start_jobs and isinstance(jobs, EmbeddedJobs):
+        jobs.start(rt)
+    return rt

@@ -1,0 +1,115 @@
+"""The store interface: one contract, implemented by SQLite (embedded) and Redis
+(scaled). ``tests/store_contract.py`` runs the same suite against both.
+
+Values crossing this interface are plain: dicts of JSON-safe values, except
+datetimes (timezone-aware) which every implementation stores and gives back as
+aware datetimes (UTC is fine), and :class:`~bot.engine.model.Session`.
+
+Two levels:
+
+* :class:`Store` methods are each atomic on their own (idempotent inbound
+  recording, timer claiming, outbox leasing, record claims, the contact lock).
+* :meth:`Store.transaction` yields a :class:`Tx`: the reads and writes of one
+  conversation step. Writes become visible together at the end of the
+  ``with`` block, or not at all if it raises. (Redis buffers them and commits
+  with MULTI/EXEC; SQLite uses one ``BEGIN IMMEDIATE`` transaction.) Reads
+  inside a Tx see the Tx's own earlier writes. A nested ``transaction()`` on
+  the same thread joins the outer one.
+* Every :class:`Tx` method is also a method of the store itself, run as its
+  own small transaction when called outside one (the conductor reads
+  ``store.get_contact`` and writes ``store.audit`` that way).
+
+Dicts a store returns are copies: changing them never changes the store.
+
+Records: services keep their own kinds of record (``childcare.request``,
+``cleaning.task``, ``ledger.entry``, ``peer.post`` …) without touching the
+store core: a record is ``(kind, id) -> data dict`` plus a few declared index
+fields to find it by (``find_records(kind, field=value)``): equality on
+top-level fields, type-sensitive (``2`` is not ``"2"``), several fields ANDed.
+Records come back exactly as stored (no id or kind added).
+"""
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Iterable, Protocol
+
+from ..engine.model import Session
+
+
+class Tx(Protocol):
+    # contacts (dicts as in bot.store.contacts.new_record)
+    def get_contact(self, contact_id: str) -> dict | None: ...
+    def upsert_contact(self, contact_id: str, **changes: Any) -> dict: ...
+    # sessions
+    def get_session(self, contact_id: str) -> Session | None: ...
+    def save_session(self, session: Session) -> None: ...
+    # timers: fire ``event`` with ``data`` into ``contact``'s session at ``at``
+    def add_timer(self, timer_id: str, contact: str, at: datetime, event: str, data: dict) -> None: ...
+    def cancel_timer(self, timer_id: str) -> None: ...
+    # outbox: msg has id, to, text, key, choices, lang, channel, status="queued", created_at
+    def add_outbound(self, msg: dict) -> None: ...
+    # records and audit
+    def add_record(self, kind: str, data: dict) -> None:
+        """put_record under ``data["id"]`` when it has one, else under a fresh id."""
+    def put_record(self, kind: str, record_id: str, data: dict) -> None: ...
+    def get_record(self, kind: str, record_id: str) -> dict | None: ...
+    def audit(self, entry: dict) -> None: ...
+
+
+class Store(Protocol):
+    def ping(self) -> bool:
+        """True when the store answers (GET /healthz)."""
+
+    def transaction(self) -> AbstractContextManager[Tx]: ...
+
+    def contact_lock(self, contact_id: str, timeout: float = 10.0) -> AbstractContextManager[None]:
+        """One step per contact at a time, across threads and processes.
+
+        Raises :class:`TimeoutError` when not acquired within ``timeout``
+        seconds. Take it before opening a transaction, never inside one."""
+
+    # inbound log: idempotent on (channel, provider_id)
+    def record_inbound(self, channel: str, provider_id: str, contact: str, text: str,
+                       received_at: datetime, meta: dict | None = None) -> int | None:
+        """Log an inbound message; its per-contact sequence number, or None when
+        this (channel, provider_id) was seen before (a provider retry)."""
+
+    def pending_inbound(self, contact: str) -> list[dict]:
+        """Inbound messages of ``contact`` not yet handled, in arrival order:
+        dicts with channel, provider_id, contact, seq, text, received_at, meta."""
+
+    def mark_inbound_done(self, contact: str, seq: int) -> None: ...
+
+    # timers
+    def claim_due_timers(self, now: datetime, limit: int = 100) -> list[dict]:
+        """Remove and return timers due at ``now`` (``at <= now``), earliest first, as
+        dicts with id, contact, at, event, data; each is returned to one caller only.
+        Adding a timer with an existing id replaces it."""
+
+    # outbox
+    def lease_outbound(self, now: datetime, lease_seconds: float, limit: int = 50) -> list[dict]:
+        """Queued messages (and 'sending' ones whose lease ran out) become
+        'sending' with a lease, oldest first; each goes to one caller only.
+        A 'queued' message with a ``retry_at`` waits until then. Returned dicts
+        are the message plus status, lease_until, attempts, retry_at."""
+
+    def mark_outbound(self, msg_id: str, status: str, now: datetime, **fields: Any) -> None:
+        """Set status ('sent', 'failed', 'queued' for a retry at ``retry_at``,
+        'delivered'…) and fields such as provider_id, error, attempts. Any status
+        but 'sending' clears lease_until. An unknown id is ignored."""
+
+    def list_outbound(self, to: str | None = None, status: str | None = None, limit: int = 1000) -> list[dict]:
+        """The newest ``limit`` matching messages, oldest first."""
+
+    # records
+    def claim(self, kind: str, record_id: str, claimer: str) -> bool:
+        """Atomically claim a record: True for the first caller only (even the same claimer
+        gets False the second time)."""
+
+    def find_records(self, kind: str, **where: Any) -> list[dict]: ...
+
+    # members
+    def list_contacts(self, role: str | None = None) -> list[dict]: ...
+    def remove_contact(self, contact_id: str) -> bool: ...
+    def audit_entries(self, contact: str | None = None) -> Iterable[dict]: ...

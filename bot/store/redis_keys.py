@@ -1,0 +1,140 @@
+"""Every Redis key the Redis store uses, in one place, and how values are encoded.
+
+Hash tags (the ``{…}`` part) decide the Redis Cluster slot. Everything one
+contact owns shares ``{c:<contact_id>}`` so one step's writes for that contact
+commit in one MULTI/EXEC on one slot. Global indexes live under their own tags:
+``{sched}`` (the timer schedule), ``{out}`` (the whole outbox: messages and
+their queues, so leasing is one script on one slot), ``{r:<kind>}`` (one record
+kind), ``{idx}`` (the contact list) and ``{audit}``.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Mapping
+
+SEEN_TTL = 7 * 24 * 3600  # how long a provider id is remembered (seconds)
+
+
+class Keys:
+    def __init__(self, prefix: str = "vc"):
+        self.p = prefix
+
+    # ------------------------------------------------ one contact: {c:<id>}
+    def tag(self, contact_id: str) -> str:
+        return f"{{c:{contact_id}}}"
+
+    def contact(self, cid: str) -> str:
+        return f"{self.p}:{self.tag(cid)}:contact"  # JSON of the contact record
+
+    def session(self, cid: str) -> str:
+        return f"{self.p}:{self.tag(cid)}:session"  # JSON of Session.to_dict()
+
+    def timers(self, cid: str) -> str:
+        return f"{self.p}:{self.tag(cid)}:timers"  # hash timer_id -> JSON {at, event, data}
+
+    def inbound_seq(self, cid: str) -> str:
+        return f"{self.p}:{self.tag(cid)}:in:seq"  # INCR counter
+
+    def inbound(self, cid: str) -> str:
+        return f"{self.p}:{self.tag(cid)}:in"  # hash seq -> JSON of a pending inbound message
+
+    def inbound_pending(self, cid: str) -> str:
+        return f"{self.p}:{self.tag(cid)}:in:pending"  # zset seq -> seq
+
+    def seen(self, cid: str, channel: str, provider_id: str) -> str:
+        return f"{self.p}:{self.tag(cid)}:seen:{channel}:{provider_id}"  # SET NX EX 7 days
+
+    def lock(self, cid: str) -> str:
+        return f"{self.p}:{self.tag(cid)}:lock"  # token, SET NX PX
+
+    def contact_keys(self, cid: str) -> list[str]:
+        """The keys ``remove_contact`` deletes (``seen`` keys expire on their own)."""
+        return [self.contact(cid), self.session(cid), self.timers(cid), self.inbound_seq(cid),
+                self.inbound(cid), self.inbound_pending(cid)]
+
+    # ------------------------------------------------ global indexes
+    def contacts_index(self) -> str:
+        return f"{self.p}:{{idx}}:contacts"  # set of contact ids
+
+    def schedule(self) -> str:
+        return f"{self.p}:{{sched}}:due"  # zset timer_id -> epoch seconds
+
+    def timer_owner(self) -> str:
+        return f"{self.p}:{{sched}}:owner"  # hash timer_id -> contact id
+
+    # ------------------------------------------------ outbox: {out}
+    def out_seq(self) -> str:
+        return f"{self.p}:{{out}}:seq"
+
+    def out_queue(self) -> str:
+        return f"{self.p}:{{out}}:queue"  # zset "<seq>|<id>" -> epoch when leasable
+
+    def out_all(self) -> str:
+        return f"{self.p}:{{out}}:all"  # zset id -> seq (creation order)
+
+    def out_to(self, to: str) -> str:
+        return f"{self.p}:{{out}}:to:{to}"  # zset id -> seq
+
+    def out_msg_prefix(self) -> str:
+        return f"{self.p}:{{out}}:m:"
+
+    def out_msg(self, msg_id: str) -> str:
+        return self.out_msg_prefix() + msg_id  # hash field -> JSON value (plus _q, _seq)
+
+    # ------------------------------------------------ records: {r:<kind>}
+    def records(self, kind: str) -> str:
+        return f"{self.p}:{{r:{kind}}}:data"  # hash id -> JSON
+
+    def records_order(self, kind: str) -> str:
+        return f"{self.p}:{{r:{kind}}}:order"  # zset id -> epoch first written
+
+    def claim(self, kind: str, record_id: str) -> str:
+        return f"{self.p}:{{r:{kind}}}:claim:{record_id}"  # SET NX claimer
+
+    # ------------------------------------------------ audit
+    def audit(self) -> str:
+        return f"{self.p}:{{audit}}:log"  # list of JSON entries, append only
+
+
+# ---------------------------------------------------------------- values
+def _enc(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return {"$dt": value.astimezone(timezone.utc).isoformat()}
+    if isinstance(value, Decimal):
+        return {"$dec": str(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _enc(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_enc(v) for v in value]
+    return value
+
+
+def _dec(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and "$dt" in value:
+            return datetime.fromisoformat(value["$dt"])
+        if len(value) == 1 and "$dec" in value:
+            return Decimal(value["$dec"])
+        return {k: _dec(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dec(v) for v in value]
+    return value
+
+
+def dumps(value: Any) -> str:
+    """JSON with aware datetimes as ISO UTC strings and Decimals as strings."""
+    return json.dumps(_enc(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def loads(raw: str | bytes | None) -> Any:
+    return None if raw is None else _dec(json.loads(raw))
+
+
+def epoch(when: datetime) -> float:
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp()

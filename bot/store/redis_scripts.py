@@ -1,0 +1,94 @@
+"""Lua scripts of the Redis store: each runs atomically on one Cluster slot.
+
+Every key a script touches shares one hash tag with the keys it is given
+(message hashes are built from the ``{out}`` prefix passed in ARGV).
+"""
+
+# KEYS: seen, seq, inbound hash, pending zset. ARGV: ttl seconds, JSON of the message.
+# A (channel, provider_id) seen before returns nil and takes no number.
+RECORD_INBOUND = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local seq = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], seq, 'EX', tonumber(ARGV[1]))
+redis.call('HSET', KEYS[3], seq, ARGV[2])
+redis.call('ZADD', KEYS[4], seq, seq)
+return seq
+"""
+
+# KEYS: schedule zset, owner hash. ARGV: now epoch, limit.
+# Removes due timer ids from the schedule; returns id, contact, id, contact...
+CLAIM_TIMERS = """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[1], id)
+  local c = redis.call('HGET', KEYS[2], id)
+  if c then
+    redis.call('HDEL', KEYS[2], id)
+    table.insert(out, id)
+    table.insert(out, c)
+  end
+end
+return out
+"""
+
+# KEYS: a contact's timers hash. ARGV: timer id. Get-and-delete: whoever deletes it owns it.
+TAKE_TIMER = """
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return v
+"""
+
+# KEYS: seq, queue, all, to, message hash. ARGV: id, queue score ('' = not queued), field, value...
+ADD_OUTBOUND = """
+local seq = redis.call('INCR', KEYS[1])
+local member = string.format('%016d', seq) .. '|' .. ARGV[1]
+local old = redis.call('HGET', KEYS[5], '_q')
+if old then redis.call('ZREM', KEYS[2], old) end
+redis.call('DEL', KEYS[5])
+redis.call('HSET', KEYS[5], '_q', member, '_seq', seq, unpack(ARGV, 3))
+if ARGV[2] ~= '' then redis.call('ZADD', KEYS[2], ARGV[2], member) end
+redis.call('ZADD', KEYS[3], seq, ARGV[1])
+redis.call('ZADD', KEYS[4], seq, ARGV[1])
+return seq
+"""
+
+# KEYS: queue. ARGV: now epoch, limit, lease-until epoch, lease-until JSON, message key prefix.
+# Due queue members (queued, or 'sending' with a lapsed lease) move to the
+# lease's end and become 'sending'; returns their ids.
+LEASE_OUTBOUND = """
+local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local ids = {}
+for _, m in ipairs(members) do
+  local id = string.match(m, '^[^|]*|(.*)$')
+  local key = ARGV[5] .. id
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('ZADD', KEYS[1], ARGV[3], m)
+    redis.call('HSET', key, 'status', '"sending"', 'lease_until', ARGV[4])
+    table.insert(ids, id)
+  else
+    redis.call('ZREM', KEYS[1], m)
+  end
+end
+return ids
+"""
+
+# KEYS: message hash, queue. ARGV: mode ('queue' | 'dequeue' | 'keep'), score, field, value...
+MARK_OUTBOUND = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local member = redis.call('HGET', KEYS[1], '_q')
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+if ARGV[1] == 'queue' then
+  redis.call('HDEL', KEYS[1], 'lease_until')
+  redis.call('ZADD', KEYS[2], ARGV[2], member)
+elseif ARGV[1] == 'dequeue' then
+  redis.call('ZREM', KEYS[2], member)
+end
+return 1
+"""
+
+# KEYS: lock. ARGV: token. Delete only our own lock.
+RELEASE_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""

@@ -1,0 +1,335 @@
+"""The Redis store (scaled profile): the contract of ``base.py`` on Redis.
+
+Keys and value encoding: ``redis_keys.py``; Lua scripts: ``redis_scripts.py``.
+
+Keys
+----
+Each contact's keys (contact record, session, timer data, inbound log and
+sequence, seen provider ids, lock) share the hash tag ``{c:<id>}``. Global
+indexes cannot share a tag with every contact; each keeps its companions on
+its own slot: ``{sched}`` (schedule + timer owners), ``{out}`` (the whole
+outbox: messages, queue, indexes), ``{r:<kind>}`` (one record kind with its
+order index and claims), ``{idx}`` (contact list), ``{audit}``.
+
+What is atomic
+--------------
+* ``record_inbound`` (seen-key ``SET NX EX`` + ``INCR`` of the sequence),
+  ``claim_due_timers``, ``lease_outbound``, ``mark_outbound`` and the lock
+  release are Lua scripts on one slot; ``claim`` is ``SET NX``. Adding one
+  message with its queue and indexes is one script on ``{out}``.
+* A transaction (one step) buffers its writes and groups them per slot, data
+  first, indexes after:
+
+  1. each contact it touched (record, session, timer data), then each record
+     kind (data + order index);
+  2. the outbox, the timer schedule, the contact list, the audit log.
+
+  ``RedisStore(url)`` (one Redis, or a Sentinel-managed primary) commits all
+  groups in **one MULTI/EXEC**: the whole step or nothing.
+
+  ``RedisStore(url, per_slot=True)`` (what Redis Cluster needs) commits one
+  MULTI/EXEC per group, in the order above. Each contact's keys change
+  together or not at all, but a crash or a lost connection between two
+  groups leaves the earlier ones written and the later ones not. The order
+  makes that recoverable rather than dangling: timer data sits in the
+  contact's ``timers`` hash before it is put on the schedule
+  (``reschedule_orphan_timers`` puts back any that missed it), and a schedule
+  or queue entry without data is skipped and dropped by the claim/lease
+  scripts. What that window can lose is the step's outbox rows, schedule
+  entries and audit lines (its session is already saved).
+
+What is not
+-----------
+* Reads in a transaction are not isolated (no WATCH): two steps of
+  different contacts that both change a third contact's record are not
+  serialised (last write wins). The contact lock serialises one contact's
+  own steps; it expires after ``lock_ttl`` (60 s) if its holder dies.
+* A claimed timer is removed from the schedule, then its data taken in a
+  second script on the contact's slot; only the caller that takes the data
+  returns the timer. A crash between the two leaves data that
+  ``reschedule_orphan_timers`` puts back.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from ..engine.model import Session
+from . import redis_scripts as lua
+from .redis_keys import SEEN_TTL, Keys, dumps, epoch, loads
+from .redis_tx import RedisTx
+
+UTC = timezone.utc
+
+
+class RedisStore:
+    """Contacts, sessions, timers, outbox, records and audit in Redis."""
+
+    def __init__(self, url: str, prefix: str = "vc", lock_ttl: float = 60.0, per_slot: bool = False):
+        self.url = url
+        self.prefix = prefix
+        self.keys = Keys(prefix)
+        self.per_slot = per_slot  # commit one MULTI/EXEC per hash slot (what Redis Cluster needs)
+        self.lock_ttl = lock_ttl  # a lock whose holder died frees itself after this
+        self.r = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=2, socket_timeout=10,
+                                      health_check_interval=30)
+        # health checks: fail fast, no retries
+        self._probe = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1,
+                                           retry=Retry(NoBackoff(), 0))
+        self._record_inbound = self.r.register_script(lua.RECORD_INBOUND)
+        self._claim_timers = self.r.register_script(lua.CLAIM_TIMERS)
+        self._take_timer = self.r.register_script(lua.TAKE_TIMER)
+        self._add_outbound = self.r.register_script(lua.ADD_OUTBOUND)
+        self._lease_outbound = self.r.register_script(lua.LEASE_OUTBOUND)
+        self._mark_outbound = self.r.register_script(lua.MARK_OUTBOUND)
+        self._release_lock = self.r.register_script(lua.RELEASE_LOCK)
+
+    def close(self) -> None:
+        self.r.close()
+        self._probe.close()
+
+    def ping(self) -> bool:
+        try:
+            return bool(self._probe.ping())
+        except Exception:  # noqa: BLE001 - health check: any failure is "down"
+            return False
+
+    # ------------------------------------------------------------ transactions
+    @contextmanager
+    def transaction(self):
+        tx = RedisTx(self)
+        yield tx  # an exception here skips the commit: nothing is written
+        tx.commit()
+
+    def _read(self) -> RedisTx:
+        return RedisTx(self)
+
+    # Tx methods on the store itself: each its own small transaction
+    def get_contact(self, contact_id: str) -> dict | None:
+        return self._read().get_contact(contact_id)
+
+    def upsert_contact(self, contact_id: str, **changes: Any) -> dict:
+        with self.transaction() as tx:
+            return tx.upsert_contact(contact_id, **changes)
+
+    def get_session(self, contact_id: str) -> Session | None:
+        return self._read().get_session(contact_id)
+
+    def save_session(self, session: Session) -> None:
+        with self.transaction() as tx:
+            tx.save_session(session)
+
+    def add_timer(self, timer_id: str, contact: str, at: datetime, event: str, data: dict) -> None:
+        with self.transaction() as tx:
+            tx.add_timer(timer_id, contact, at, event, data)
+
+    def cancel_timer(self, timer_id: str) -> None:
+        with self.transaction() as tx:
+            tx.cancel_timer(timer_id)
+
+    def add_outbound(self, msg: dict) -> None:
+        with self.transaction() as tx:
+            tx.add_outbound(msg)
+
+    def add_record(self, kind: str, data: dict) -> None:
+        with self.transaction() as tx:
+            tx.add_record(kind, data)
+
+    def put_record(self, kind: str, record_id: str, data: dict) -> None:
+        with self.transaction() as tx:
+            tx.put_record(kind, record_id, data)
+
+    def get_record(self, kind: str, record_id: str) -> dict | None:
+        return self._read().get_record(kind, record_id)
+
+    def audit(self, entry: dict) -> None:
+        with self.transaction() as tx:
+            tx.audit(entry)
+
+    # ------------------------------------------------------------ contact lock
+    @contextmanager
+    def contact_lock(self, contact_id: str, timeout: float = 10.0):
+        key, token = self.keys.lock(contact_id), uuid.uuid4().hex
+        deadline = time.monotonic() + timeout
+        pause = 0.002
+        while not self.r.set(key, token, nx=True, px=int(self.lock_ttl * 1000)):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"contact {contact_id} is locked by another step (waited {timeout}s)")
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.05)
+        try:
+            yield
+        finally:
+            self._release_lock(keys=[key], args=[token])
+
+    # ------------------------------------------------------------ inbound
+    def record_inbound(self, channel: str, provider_id: str, contact: str, text: str,
+                       received_at: datetime, meta: dict | None = None) -> int | None:
+        k = self.keys
+        data = dumps({"channel": channel, "provider_id": provider_id, "contact": contact, "text": text,
+                      "received_at": received_at, "meta": meta or {}})
+        seq = self._record_inbound(
+            keys=[k.seen(contact, channel, provider_id), k.inbound_seq(contact), k.inbound(contact),
+                  k.inbound_pending(contact)],
+            args=[SEEN_TTL, data])
+        return None if seq is None else int(seq)
+
+    def pending_inbound(self, contact: str) -> list[dict]:
+        seqs = self.r.zrange(self.keys.inbound_pending(contact), 0, -1)
+        if not seqs:
+            return []
+        raws = self.r.hmget(self.keys.inbound(contact), seqs)
+        return [{**loads(raw), "seq": int(seq)} for seq, raw in zip(seqs, raws) if raw is not None]
+
+    def mark_inbound_done(self, contact: str, seq: int) -> None:
+        pipe = self.r.pipeline(transaction=True)
+        pipe.zrem(self.keys.inbound_pending(contact), seq)
+        pipe.hdel(self.keys.inbound(contact), seq)
+        pipe.execute()
+
+    # ------------------------------------------------------------ timers
+    def claim_due_timers(self, now: datetime, limit: int = 100) -> list[dict]:
+        k = self.keys
+        flat = self._claim_timers(keys=[k.schedule(), k.timer_owner()], args=[epoch(now), limit])
+        pairs = list(zip(flat[::2], flat[1::2]))
+        if not pairs:
+            return []
+        pipe = self.r.pipeline(transaction=False)
+        for tid, cid in pairs:
+            self._take_timer(keys=[k.timers(cid)], args=[tid], client=pipe)
+        out, early = [], []
+        for (tid, cid), raw in zip(pairs, pipe.execute()):
+            if raw is None:  # cancelled after it was scheduled: nothing to fire
+                continue
+            t = loads(raw)
+            if t["at"] > now:  # replaced with a later time, its schedule not yet moved: put it back
+                early.append((tid, cid, raw, t["at"]))
+                continue
+            out.append({"id": tid, "contact": cid, "at": t["at"], "event": t["event"], "data": t["data"]})
+        for tid, cid, raw, at in early:
+            self.r.hsetnx(k.timers(cid), tid, raw)
+            pipe = self.r.pipeline(transaction=True)
+            pipe.zadd(k.schedule(), {tid: epoch(at)}, nx=True)
+            pipe.hsetnx(k.timer_owner(), tid, cid)
+            pipe.execute()
+        out.sort(key=lambda t: (t["at"], t["id"]))
+        return out
+
+    due_timers = claim_due_timers  # the conductor's name for it
+
+    def reschedule_orphan_timers(self) -> int:
+        """Sweeper: put timers whose data was written but never scheduled (a
+        crash between the two commits) back on the schedule. Returns how many."""
+        k, n = self.keys, 0
+        for key in self.r.scan_iter(match=f"{k.p}:{{c:*}}:timers", count=500):
+            cid = key[len(k.p) + 4:-len("}:timers")]
+            for tid, raw in self.r.hgetall(key).items():
+                if self.r.zscore(k.schedule(), tid) is None:
+                    pipe = self.r.pipeline(transaction=True)
+                    pipe.zadd(k.schedule(), {tid: epoch(loads(raw)["at"])}, nx=True)
+                    pipe.hset(k.timer_owner(), tid, cid)
+                    pipe.execute()
+                    n += 1
+        return n
+
+    # ------------------------------------------------------------ outbox
+    def add_outbound_to(self, pipe, msg: dict) -> None:
+        """Queue the script that adds ``msg`` (with its indexes) on ``pipe``."""
+        k = self.keys
+        fields: list = []
+        for name, value in msg.items():
+            fields += [name, dumps(value)]
+        score = ""
+        if msg.get("status", "queued") == "queued":
+            score = epoch(msg.get("retry_at") or msg.get("created_at") or datetime.now(UTC))
+        self._add_outbound(keys=[k.out_seq(), k.out_queue(), k.out_all(), k.out_to(msg["to"]), k.out_msg(msg["id"])],
+                           args=[msg["id"], score, *fields], client=pipe)
+
+    def lease_outbound(self, now: datetime, lease_seconds: float, limit: int = 50) -> list[dict]:
+        k = self.keys
+        until = now + timedelta(seconds=lease_seconds)
+        ids = self._lease_outbound(keys=[k.out_queue()],
+                                   args=[epoch(now), limit, epoch(until), dumps(until), k.out_msg_prefix()])
+        return self._messages(ids)
+
+    def mark_outbound(self, msg_id: str, status: str, now: datetime, **fields: Any) -> None:
+        k = self.keys
+        if status == "queued":
+            mode, score = "queue", epoch(fields.get("retry_at") or now)
+        else:
+            mode, score = ("keep" if status == "sending" else "dequeue"), ""
+        pairs: list = ["status", dumps(status)]
+        for name, value in fields.items():
+            pairs += [name, dumps(value)]
+        self._mark_outbound(keys=[k.out_msg(msg_id), k.out_queue()], args=[mode, score, *pairs])
+
+    def list_outbound(self, to: str | None = None, status: str | None = None, limit: int = 1000) -> list[dict]:
+        index = self.keys.out_to(to) if to else self.keys.out_all()
+        out: list[dict] = []
+        start, chunk = 0, max(limit, 200) if status else limit
+        while len(out) < limit:
+            ids = self.r.zrange(index, start, start + chunk - 1)
+            if not ids:
+                break
+            start += len(ids)
+            out += [m for m in self._messages(ids) if status is None or m.get("status") == status]
+        return out[:limit]
+
+    def _messages(self, ids: Iterable[str]) -> list[dict]:
+        ids = list(ids)
+        if not ids:
+            return []
+        pipe = self.r.pipeline(transaction=False)
+        for mid in ids:
+            pipe.hgetall(self.keys.out_msg(mid))
+        return [{f: loads(v) for f, v in h.items() if not f.startswith("_")} for h in pipe.execute() if h]
+
+    # ------------------------------------------------------------ records
+    def claim(self, kind: str, record_id: str, claimer: str) -> bool:
+        return bool(self.r.set(self.keys.claim(kind, record_id), claimer, nx=True))
+
+    def find_records(self, kind: str, **where: Any) -> list[dict]:
+        ids = self.r.zrange(self.keys.records_order(kind), 0, -1)
+        if not ids:
+            return []
+        rows = [loads(raw) for raw in self.r.hmget(self.keys.records(kind), ids) if raw is not None]
+        return [row for row in rows
+                if all(f in row and type(row[f]) is type(v) and row[f] == v for f, v in where.items())]
+
+    # ------------------------------------------------------------ members
+    def list_contacts(self, role: str | None = None) -> list[dict]:
+        ids = sorted(self.r.smembers(self.keys.contacts_index()))
+        if not ids:
+            return []
+        pipe = self.r.pipeline(transaction=False)
+        for cid in ids:
+            pipe.get(self.keys.contact(cid))
+        rows = [loads(raw) for raw in pipe.execute() if raw is not None]
+        return [row for row in rows if role is None or role in (row.get("roles") or ())]
+
+    def remove_contact(self, contact_id: str) -> bool:
+        k = self.keys
+        timer_ids = self.r.hkeys(k.timers(contact_id))
+        pipe = self.r.pipeline(transaction=True)
+        pipe.exists(k.contact(contact_id))
+        pipe.delete(*k.contact_keys(contact_id))
+        existed = bool(pipe.execute()[0])
+        pipe = self.r.pipeline(transaction=True)
+        pipe.srem(k.contacts_index(), contact_id)
+        if timer_ids:
+            pipe.zrem(k.schedule(), *timer_ids)
+            pipe.hdel(k.timer_owner(), *timer_ids)
+        pipe.execute()
+        return existed
+
+    def audit_entries(self, contact: str | None = None) -> Iterable[dict]:
+        rows = [loads(raw) for raw in self.r.lrange(self.keys.audit(), 0, -1)]
+        return [e for e in rows if contact is None or e.get("contact") == contact]

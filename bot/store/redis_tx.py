@@ -1,0 +1,153 @@
+"""The Redis store's transaction: reads go straight to Redis, writes are
+buffered (reads see them) and committed as per-slot groups, data before
+indexes. How the groups commit, and what that makes atomic: ``redis_store.py``.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import time
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ..engine.model import Session
+from .contacts import new_record
+from .redis_keys import dumps, epoch, loads
+
+if TYPE_CHECKING:
+    from .redis_store import RedisStore
+
+
+class RedisTx:
+    """One step's reads (straight from Redis) and writes (buffered until commit)."""
+
+    def __init__(self, store: "RedisStore"):
+        self._store = store
+        self._r = store.r
+        self._k = store.keys
+        self._contacts: dict[str, dict] = {}
+        self._sessions: dict[str, dict] = {}
+        self._timers: dict[str, tuple[str, dict]] = {}  # id -> (contact, {at, event, data})
+        self._cancels: dict[str, str] = {}  # id -> contact whose stored timer goes
+        self._records: dict[tuple[str, str], dict] = {}
+        self._outbox: list[dict] = []
+        self._audit: list[dict] = []
+
+    # ------------------------------------------------------------ contacts
+    def get_contact(self, contact_id: str) -> dict | None:
+        if contact_id in self._contacts:
+            return copy.deepcopy(self._contacts[contact_id])
+        return loads(self._r.get(self._k.contact(contact_id)))
+
+    def upsert_contact(self, contact_id: str, **changes: Any) -> dict:
+        rec = self.get_contact(contact_id) or new_record(contact_id)
+        rec.update(copy.deepcopy(changes))
+        self._contacts[contact_id] = rec
+        return copy.deepcopy(rec)
+
+    # ------------------------------------------------------------ sessions
+    def get_session(self, contact_id: str) -> Session | None:
+        if contact_id in self._sessions:
+            return Session.from_dict(self._sessions[contact_id])
+        raw = self._r.get(self._k.session(contact_id))
+        return Session.from_dict(json.loads(raw)) if raw else None
+
+    def save_session(self, session: Session) -> None:
+        self._sessions[session.contact] = session.to_dict()
+
+    # ------------------------------------------------------------ timers
+    def add_timer(self, timer_id: str, contact: str, at: datetime, event: str, data: dict) -> None:
+        owner = self._r.hget(self._k.timer_owner(), timer_id)
+        if owner is not None and owner != contact:  # the same id moves to another contact
+            self._cancels[timer_id] = owner
+        self._timers[timer_id] = (contact, {"at": at, "event": event, "data": copy.deepcopy(dict(data))})
+
+    def cancel_timer(self, timer_id: str) -> None:
+        self._timers.pop(timer_id, None)
+        owner = self._r.hget(self._k.timer_owner(), timer_id)
+        if owner is not None:
+            self._cancels[timer_id] = owner
+
+    # ------------------------------------------------------------ outbox, records, audit
+    def add_outbound(self, msg: dict) -> None:
+        self._outbox.append(copy.deepcopy(dict(msg)))
+
+    def add_record(self, kind: str, data: dict) -> None:
+        self.put_record(kind, str(data.get("id") or uuid.uuid4().hex), data)
+
+    def put_record(self, kind: str, record_id: str, data: dict) -> None:
+        self._records[(kind, record_id)] = copy.deepcopy(dict(data))
+
+    def get_record(self, kind: str, record_id: str) -> dict | None:
+        if (kind, record_id) in self._records:
+            return copy.deepcopy(self._records[(kind, record_id)])
+        return loads(self._r.hget(self._k.records(kind), record_id))
+
+    def audit(self, entry: dict) -> None:
+        self._audit.append(copy.deepcopy(dict(entry)))
+
+    # ------------------------------------------------------------ commit
+    def commit(self) -> None:
+        groups = self.groups()
+        if not groups:
+            return
+        if self._store.per_slot:  # Cluster: one MULTI/EXEC per slot, in order
+            for group in groups:
+                pipe = self._r.pipeline(transaction=True)
+                for op in group:
+                    op(pipe)
+                pipe.execute()
+        else:  # one Redis: the whole step in one MULTI/EXEC
+            pipe = self._r.pipeline(transaction=True)
+            for group in groups:
+                for op in group:
+                    op(pipe)
+            pipe.execute()
+
+    def groups(self) -> list[list]:
+        """The buffered writes as per-slot groups of ``op(pipe)`` calls, data before indexes."""
+        k, store = self._k, self._store
+        out: list[list] = []
+        # 1. data: each contact (record, session, timer data), then each record kind
+        per_contact: dict[str, list] = {}
+
+        def ops(cid: str) -> list:
+            return per_contact.setdefault(cid, [])
+
+        for cid, rec in self._contacts.items():
+            ops(cid).append(lambda p, key=k.contact(cid), v=dumps(rec): p.set(key, v))
+        for cid, data in self._sessions.items():
+            v = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+            ops(cid).append(lambda p, key=k.session(cid), v=v: p.set(key, v))
+        for tid, cid in self._cancels.items():
+            ops(cid).append(lambda p, key=k.timers(cid), tid=tid: p.hdel(key, tid))
+        for tid, (cid, timer) in self._timers.items():
+            ops(cid).append(lambda p, key=k.timers(cid), tid=tid, v=dumps(timer): p.hset(key, tid, v))
+        out += per_contact.values()
+
+        per_kind: dict[str, list] = {}
+        stamp = time.time()
+        for (kind, rid), data in self._records.items():
+            per_kind.setdefault(kind, []).extend([
+                lambda p, key=k.records(kind), rid=rid, v=dumps(data): p.hset(key, rid, v),
+                lambda p, key=k.records_order(kind), rid=rid: p.zadd(key, {rid: stamp}, nx=True),
+            ])
+        out += per_kind.values()
+
+        # 2. global: outbox, schedule, contact list, audit
+        if self._outbox:
+            out.append([lambda p, m=m: store.add_outbound_to(p, m) for m in self._outbox])
+        sched: list = []
+        for tid in self._cancels:
+            sched += [lambda p, tid=tid: p.zrem(k.schedule(), tid), lambda p, tid=tid: p.hdel(k.timer_owner(), tid)]
+        for tid, (cid, timer) in self._timers.items():
+            sched += [lambda p, tid=tid, at=epoch(timer["at"]): p.zadd(k.schedule(), {tid: at}),
+                      lambda p, tid=tid, cid=cid: p.hset(k.timer_owner(), tid, cid)]
+        if sched:
+            out.append(sched)
+        if self._contacts:
+            out.append([lambda p, ids=list(self._contacts): p.sadd(k.contacts_index(), *ids)])
+        if self._audit:
+            out.append([lambda p, rows=[dumps(e) for e in self._audit]: p.rpush(k.audit(), *rows)])
+        return out

@@ -1,0 +1,563 @@
+"""The store contract (bot/store/base.py), one suite for every implementation.
+
+Use it from a concrete test file by subclassing and providing a ``store``
+fixture that returns a fresh, empty store::
+
+    from store_contract import StoreContract
+
+    class TestMyStore(StoreContract):
+        @pytest.fixture
+        def store(self, tmp_path):
+            s = MyStore(...)
+            yield s
+            s.close()
+
+Conventions the suite pins down (see base.py):
+
+* Every :class:`Tx` method is also available on the store itself, outside any
+  transaction (each call then its own small transaction): the conductor reads
+  ``store.get_contact`` and writes ``store.audit`` that way.
+* ``contact_lock`` raises :class:`TimeoutError` when it cannot get the lock in
+  ``timeout`` seconds.
+* Returned dicts are copies: mutating them never changes the store.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.engine.model import ENDED, WAITING_INPUT, Session
+
+UTC = timezone.utc
+T0 = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
+LOCAL = ZoneInfo("America/New_York")
+A = "+14155550001"
+B = "+14155550002"
+C = "+14155550003"
+
+
+def msg(mid: str, to: str = A, created_at: datetime = T0, **extra) -> dict:
+    m = {"id": mid, "to": to, "text": f"text of {mid}", "key": "k.hello", "choices": [["1", "Yes"], ["2", "No"]],
+         "lang": "es", "channel": "sms", "status": "queued", "created_at": created_at}
+    m.update(extra)
+    return m
+
+
+def run_threads(n: int, target, *args) -> list:
+    """Run ``target(i, *args)`` in ``n`` threads released together; results in index order."""
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+    errors: list = []
+
+    def body(i):
+        try:
+            barrier.wait()
+            results[i] = target(i, *args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not any(t.is_alive() for t in threads), "threads hung"
+    if errors:
+        raise errors[0]
+    return results
+
+
+class Boom(Exception):
+    pass
+
+
+class StoreContract:
+    """Subclasses provide the ``store`` fixture (a fresh, empty store)."""
+
+    # ------------------------------------------------------------ health
+    def test_ping(self, store):
+        assert store.ping() is True
+
+    # ------------------------------------------------------------ contacts
+    def test_contact_missing_is_none(self, store):
+        with store.transaction() as tx:
+            assert tx.get_contact(A) is None
+
+    def test_upsert_creates_full_record_and_merges(self, store):
+        with store.transaction() as tx:
+            rec = tx.upsert_contact(A, lang="es", created_at=T0)
+        assert rec["id"] == A and rec["lang"] == "es" and rec["roles"] == [] and rec["opted_out"] is False
+        assert rec["created_at"] == T0
+        with store.transaction() as tx:
+            rec = tx.upsert_contact(A, name="Ana María", roles=["parent", "helper"], extra={"kids": 2})
+        assert rec["lang"] == "es" and rec["name"] == "Ana María"
+        got = store.get_contact(A)
+        assert got == rec
+        assert got["created_at"] == T0 and got["created_at"].tzinfo is not None
+        assert got["extra"] == {"kids": 2}
+
+    def test_returned_contact_is_a_copy(self, store):
+        store.upsert_contact(A, roles=["parent"])
+        got = store.get_contact(A)
+        got["roles"].append("helper")
+        got["name"] = "changed"
+        again = store.get_contact(A)
+        assert again["roles"] == ["parent"] and again["name"] is None
+
+    def test_list_contacts_by_role(self, store):
+        store.upsert_contact(A, roles=["parent"])
+        store.upsert_contact(B, roles=["helper", "parent"])
+        store.upsert_contact(C, roles=["cleaner"])
+        assert sorted(c["id"] for c in store.list_contacts()) == [A, B, C]
+        assert sorted(c["id"] for c in store.list_contacts("parent")) == [A, B]
+        assert [c["id"] for c in store.list_contacts("helper")] == [B]
+        assert store.list_contacts("teacher") == []
+        # roles change: membership follows
+        store.upsert_contact(B, roles=["helper"])
+        assert [c["id"] for c in store.list_contacts("parent")] == [A]
+        assert store.list_contacts("cleaner")[0] == store.get_contact(C)
+
+    def test_remove_contact(self, store):
+        store.upsert_contact(A, roles=["parent"])
+        assert store.remove_contact(A) is True
+        assert store.get_contact(A) is None
+        assert store.list_contacts("parent") == []
+        assert store.list_contacts() == []
+        assert store.remove_contact(A) is False
+
+    # ------------------------------------------------------------ sessions
+    def test_session_round_trip(self, store):
+        when = datetime(2026, 3, 3, 9, 30, tzinfo=LOCAL)
+        s = Session(contact=A, flow="childcare", state="ask_when", status=WAITING_INPUT,
+                    vars={"when": when, "amount": Decimal("12.50"), "nested": {"list": [1, "two", when]},
+                          "n": 3, "flag": True, "none": None},
+                    misses=1, timer="t7", expires_at=when + timedelta(hours=2), updated_at=T0,
+                    window_start=T0, window_sent=2)
+        with store.transaction() as tx:
+            assert tx.get_session(A) is None
+            tx.save_session(s)
+        got = store.get_session(A)
+        assert got.to_dict() == s.to_dict()
+        assert got == s
+        assert isinstance(got.vars["amount"], Decimal) and got.vars["amount"] == Decimal("12.50")
+        assert got.vars["when"] == when and got.vars["when"].tzinfo is not None
+        assert got.expires_at == when + timedelta(hours=2)
+
+    def test_session_save_replaces(self, store):
+        store.save_session(Session(contact=A, flow="f", state="a", status=WAITING_INPUT, vars={"x": 1}))
+        store.save_session(Session(contact=A, flow=None, state=None, status=ENDED))
+        got = store.get_session(A)
+        assert got.status == ENDED and got.vars == {} and got.flow is None
+        assert store.get_session(B) is None
+
+    # ------------------------------------------------------------ timers
+    def test_timers_due_only_once_in_order(self, store):
+        with store.transaction() as tx:
+            tx.add_timer("t2", A, T0 + timedelta(seconds=20), "timeout", {"at": T0, "n": Decimal("1.5")})
+            tx.add_timer("t1", B, T0 + timedelta(seconds=10), "ring", {})
+            tx.add_timer("t3", A, T0 + timedelta(hours=1), "timeout", {})
+        assert store.claim_due_timers(T0) == []
+        due = store.claim_due_timers(T0 + timedelta(seconds=30))
+        assert [t["id"] for t in due] == ["t1", "t2"]
+        t2 = due[1]
+        assert t2 == {"id": "t2", "contact": A, "at": T0 + timedelta(seconds=20), "event": "timeout",
+                      "data": {"at": T0, "n": Decimal("1.5")}}
+        assert t2["at"].tzinfo is not None
+        assert store.claim_due_timers(T0 + timedelta(seconds=30)) == []
+        assert [t["id"] for t in store.claim_due_timers(T0 + timedelta(days=1))] == ["t3"]
+
+    def test_timer_due_exactly_at_now(self, store):
+        store.add_timer("t1", A, T0, "timeout", {})
+        assert [t["id"] for t in store.claim_due_timers(T0)] == ["t1"]
+
+    def test_timer_other_timezone_compares_by_instant(self, store):
+        store.add_timer("t1", A, datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL), "e", {})  # 14:00 UTC
+        assert store.claim_due_timers(T0 + timedelta(minutes=59)) == []
+        assert [t["id"] for t in store.claim_due_timers(T0 + timedelta(minutes=60))] == ["t1"]
+
+    def test_timer_cancel_and_replace(self, store):
+        store.add_timer("t1", A, T0, "e", {})
+        store.add_timer("t2", A, T0, "e", {})
+        with store.transaction() as tx:
+            tx.cancel_timer("t1")
+            tx.cancel_timer("nope")  # cancelling an unknown timer is fine
+        store.add_timer("t2", A, T0 + timedelta(hours=1), "e2", {"v": 2})  # same id: replaces
+        assert store.claim_due_timers(T0 + timedelta(minutes=1)) == []
+        due = store.claim_due_timers(T0 + timedelta(hours=1))
+        assert [(t["id"], t["event"], t["data"]) for t in due] == [("t2", "e2", {"v": 2})]
+
+    def test_claim_due_timers_limit(self, store):
+        for i in range(5):
+            store.add_timer(f"t{i}", A, T0 + timedelta(seconds=i), "e", {})
+        first = store.claim_due_timers(T0 + timedelta(minutes=1), limit=3)
+        assert [t["id"] for t in first] == ["t0", "t1", "t2"]
+        assert [t["id"] for t in store.claim_due_timers(T0 + timedelta(minutes=1), limit=3)] == ["t3", "t4"]
+
+    def test_claim_due_timers_concurrently_each_once(self, store):
+        with store.transaction() as tx:
+            for i in range(60):
+                tx.add_timer(f"t{i}", A if i % 2 else B, T0 + timedelta(seconds=i), "e", {"i": i})
+
+        def worker(_):
+            got = []
+            while True:
+                batch = store.claim_due_timers(T0 + timedelta(minutes=5), limit=4)
+                if not batch:
+                    return got
+                got.extend(t["id"] for t in batch)
+
+        results = run_threads(8, worker)
+        claimed = [tid for r in results for tid in r]
+        assert sorted(claimed) == sorted(f"t{i}" for i in range(60))
+        assert len(claimed) == len(set(claimed))
+
+    # ------------------------------------------------------------ outbox
+    def test_outbox_lifecycle(self, store):
+        with store.transaction() as tx:
+            tx.add_outbound(msg("m1", created_at=T0))
+            tx.add_outbound(msg("m2", to=B, created_at=T0 + timedelta(seconds=1)))
+        listed = store.list_outbound()
+        assert [m["id"] for m in listed] == ["m1", "m2"]
+        m1 = listed[0]
+        for k, v in msg("m1").items():
+            assert m1[k] == v, k
+        assert m1["created_at"].tzinfo is not None
+
+        leased = store.lease_outbound(T0 + timedelta(seconds=5), lease_seconds=30)
+        assert [m["id"] for m in leased] == ["m1", "m2"]  # oldest first
+        assert all(m["status"] == "sending" for m in leased)
+        assert leased[0]["lease_until"] == T0 + timedelta(seconds=35)
+        assert leased[0]["text"] == "text of m1" and leased[0]["choices"] == [["1", "Yes"], ["2", "No"]]
+        assert [m["status"] for m in store.list_outbound()] == ["sending", "sending"]
+        # still leased: nobody else gets them
+        assert store.lease_outbound(T0 + timedelta(seconds=6), lease_seconds=30) == []
+
+        store.mark_outbound("m1", "sent", T0 + timedelta(seconds=7), provider_id="SM123", attempts=1)
+        store.mark_outbound("m2", "failed", T0 + timedelta(seconds=7), error="invalid number", attempts=3)
+        by_id = {m["id"]: m for m in store.list_outbound()}
+        assert by_id["m1"]["status"] == "sent" and by_id["m1"]["provider_id"] == "SM123"
+        assert by_id["m1"]["attempts"] == 1
+        assert by_id["m2"]["status"] == "failed" and by_id["m2"]["error"] == "invalid number"
+        assert by_id["m2"]["attempts"] == 3
+        # sent/failed are never leased again, however late
+        assert store.lease_outbound(T0 + timedelta(days=1), lease_seconds=30) == []
+        store.mark_outbound("m1", "delivered", T0 + timedelta(seconds=9))
+        assert store.list_outbound(status="delivered")[0]["provider_id"] == "SM123"
+
+    def test_list_outbound_filters(self, store):
+        with store.transaction() as tx:
+            for i, to in enumerate([A, B, A, C, A]):
+                tx.add_outbound(msg(f"m{i}", to=to, created_at=T0 + timedelta(seconds=i)))
+        store.mark_outbound("m2", "sent", T0)
+        assert [m["id"] for m in store.list_outbound(to=A)] == ["m0", "m2", "m4"]
+        assert [m["id"] for m in store.list_outbound(status="queued")] == ["m0", "m1", "m3", "m4"]
+        assert [m["id"] for m in store.list_outbound(to=A, status="queued")] == ["m0", "m4"]
+        assert [m["id"] for m in store.list_outbound(to=A, status="sent")] == ["m2"]
+        assert store.list_outbound(to="+1999") == []
+        assert len(store.list_outbound(limit=2)) == 2
+
+    def test_expired_lease_is_leased_again(self, store):
+        store.add_outbound(msg("m1"))
+        assert [m["id"] for m in store.lease_outbound(T0, lease_seconds=30)] == ["m1"]
+        assert store.lease_outbound(T0 + timedelta(seconds=29), lease_seconds=30) == []
+        # the sender died: after the lease runs out the sweeper's lease takes it again
+        again = store.lease_outbound(T0 + timedelta(seconds=31), lease_seconds=30)
+        assert [m["id"] for m in again] == ["m1"]
+        assert again[0]["status"] == "sending"
+        assert again[0]["lease_until"] == T0 + timedelta(seconds=61)
+
+    def test_queued_retry_waits_for_retry_at(self, store):
+        store.add_outbound(msg("m1"))
+        store.lease_outbound(T0, lease_seconds=30)
+        store.mark_outbound("m1", "queued", T0 + timedelta(seconds=1), retry_at=T0 + timedelta(seconds=60),
+                            attempts=1, error="timeout")
+        assert store.list_outbound(status="queued")[0]["retry_at"] == T0 + timedelta(seconds=60)
+        assert store.lease_outbound(T0 + timedelta(seconds=59), lease_seconds=30) == []
+        again = store.lease_outbound(T0 + timedelta(seconds=60), lease_seconds=30)
+        assert [m["id"] for m in again] == ["m1"] and again[0]["attempts"] == 1
+
+    def test_lease_limit_oldest_first(self, store):
+        for i in range(5):
+            store.add_outbound(msg(f"m{i}", created_at=T0 - timedelta(seconds=i)))  # m4 is oldest
+        assert [m["id"] for m in store.lease_outbound(T0, 30, limit=2)] == ["m4", "m3"]
+        assert [m["id"] for m in store.lease_outbound(T0, 30, limit=10)] == ["m2", "m1", "m0"]
+
+    def test_lease_concurrently_each_once(self, store):
+        with store.transaction() as tx:
+            for i in range(40):
+                tx.add_outbound(msg(f"m{i}", created_at=T0 + timedelta(milliseconds=i)))
+
+        def worker(_):
+            got = []
+            while True:
+                batch = store.lease_outbound(T0 + timedelta(seconds=1), 60, limit=3)
+                if not batch:
+                    return got
+                got.extend(m["id"] for m in batch)
+
+        claimed = [mid for r in run_threads(8, worker) for mid in r]
+        assert sorted(claimed) == sorted(f"m{i}" for i in range(40))
+        assert len(claimed) == len(set(claimed))
+
+    # ------------------------------------------------------------ inbound
+    def test_record_inbound_idempotent(self, store):
+        seq = store.record_inbound("sms", "SM1", A, "hola", T0, {"from": A})
+        assert seq == 1
+        assert store.record_inbound("sms", "SM1", A, "hola (retry)", T0 + timedelta(seconds=5), {}) is None
+        pending = store.pending_inbound(A)
+        assert len(pending) == 1
+        p = pending[0]
+        assert (p["channel"], p["provider_id"], p["contact"], p["seq"], p["text"]) == ("sms", "SM1", A, 1, "hola")
+        assert p["received_at"] == T0 and p["received_at"].tzinfo is not None
+        assert p["meta"] == {"from": A}
+        # the same provider id on another channel is another message
+        assert store.record_inbound("telegram", "SM1", A, "hi", T0, None) == 2
+        assert store.pending_inbound(A)[1]["meta"] == {}
+
+    def test_inbound_sequence_per_contact(self, store):
+        assert [store.record_inbound("sms", f"a{i}", A, f"t{i}", T0) for i in range(3)] == [1, 2, 3]
+        assert store.record_inbound("sms", "b0", B, "x", T0) == 1
+        assert store.record_inbound("sms", "a1", A, "dup", T0) is None  # a repeat takes no number
+        assert store.record_inbound("sms", "a3", A, "t3", T0) == 4
+        assert [p["text"] for p in store.pending_inbound(A)] == ["t0", "t1", "t2", "t3"]
+        assert [p["seq"] for p in store.pending_inbound(A)] == [1, 2, 3, 4]
+        assert [p["text"] for p in store.pending_inbound(B)] == ["x"]
+        assert store.pending_inbound(C) == []
+
+    def test_mark_inbound_done(self, store):
+        for i in range(3):
+            store.record_inbound("sms", f"a{i}", A, f"t{i}", T0)
+        store.record_inbound("sms", "b0", B, "x", T0)
+        store.mark_inbound_done(A, 1)
+        store.mark_inbound_done(A, 3)
+        assert [p["seq"] for p in store.pending_inbound(A)] == [2]
+        assert [p["seq"] for p in store.pending_inbound(B)] == [1]
+        store.mark_inbound_done(A, 2)
+        store.mark_inbound_done(A, 2)  # twice is fine
+        assert store.pending_inbound(A) == []
+        # a provider retry of a handled message is still a duplicate
+        assert store.record_inbound("sms", "a0", A, "t0", T0) is None
+        assert store.record_inbound("sms", "a9", A, "t9", T0) == 4
+
+    def test_record_inbound_concurrently(self, store):
+        seqs = run_threads(8, lambda i: store.record_inbound("sms", f"p{i}", A, f"t{i}", T0))
+        assert sorted(seqs) == list(range(1, 9))
+        dup = run_threads(8, lambda i: store.record_inbound("sms", "same", B, "x", T0))
+        assert sorted(dup, key=lambda s: s is None) == [1] + [None] * 7
+        assert len(store.pending_inbound(B)) == 1
+
+    # ------------------------------------------------------------ records
+    def test_put_get_find_records(self, store):
+        with store.transaction() as tx:
+            tx.put_record("childcare.request", "r1", {"id": "r1", "parent": A, "status": "open", "kids": 2,
+                                                      "at": T0, "pay": Decimal("15.00")})
+            tx.put_record("childcare.request", "r2", {"id": "r2", "parent": B, "status": "open", "kids": 1})
+            tx.put_record("childcare.request", "r3", {"id": "r3", "parent": A, "status": "done", "kids": 2})
+            tx.put_record("cleaning.task", "r1", {"id": "r1", "parent": A, "status": "open"})
+        got = store.get_record("childcare.request", "r1")
+        assert got == {"id": "r1", "parent": A, "status": "open", "kids": 2, "at": T0, "pay": Decimal("15.00")}
+        assert isinstance(got["pay"], Decimal) and got["at"].tzinfo is not None
+        assert store.get_record("childcare.request", "nope") is None
+        assert store.get_record("other.kind", "r1") is None
+
+        def ids(rows):
+            return sorted(r["id"] for r in rows)
+
+        assert ids(store.find_records("childcare.request")) == ["r1", "r2", "r3"]
+        assert ids(store.find_records("childcare.request", parent=A)) == ["r1", "r3"]
+        assert ids(store.find_records("childcare.request", parent=A, status="open")) == ["r1"]
+        assert ids(store.find_records("childcare.request", kids=2)) == ["r1", "r3"]
+        assert store.find_records("childcare.request", kids="2") == []  # values compare with their type
+        assert ids(store.find_records("cleaning.task", parent=A)) == ["r1"]
+        assert store.find_records("childcare.request", parent=C) == []
+        assert store.find_records("nothing.here") == []
+
+    def test_put_record_replaces_and_reindexes(self, store):
+        store.put_record("peer.post", "p1", {"id": "p1", "status": "open", "area": "north"})
+        store.put_record("peer.post", "p1", {"id": "p1", "status": "closed"})
+        assert store.get_record("peer.post", "p1") == {"id": "p1", "status": "closed"}
+        assert store.find_records("peer.post", status="open") == []
+        assert store.find_records("peer.post", area="north") == []
+        assert [r["id"] for r in store.find_records("peer.post", status="closed")] == ["p1"]
+
+    def test_add_record_findable(self, store):
+        with store.transaction() as tx:
+            tx.add_record("ledger.entry", {"contact": A, "amount": Decimal("3.25"), "what": "hours"})
+            tx.add_record("ledger.entry", {"contact": A, "amount": Decimal("1.00"), "what": "hours"})
+            tx.add_record("ledger.entry", {"id": "e9", "contact": B, "amount": Decimal("2"), "what": "hours"})
+        rows = store.find_records("ledger.entry", contact=A)
+        assert sorted(r["amount"] for r in rows) == [Decimal("1.00"), Decimal("3.25")]
+        assert store.get_record("ledger.entry", "e9")["contact"] == B  # a given id is used
+        assert len(store.find_records("ledger.entry", what="hours")) == 3
+
+    def test_returned_record_is_a_copy(self, store):
+        store.put_record("k", "r1", {"id": "r1", "tags": ["a"]})
+        store.get_record("k", "r1")["tags"].append("b")
+        store.find_records("k")[0]["tags"].append("c")
+        assert store.get_record("k", "r1") == {"id": "r1", "tags": ["a"]}
+
+    def test_claim_once(self, store):
+        assert store.claim("childcare.request", "r1", "helper-1") is True
+        assert store.claim("childcare.request", "r1", "helper-2") is False
+        assert store.claim("childcare.request", "r2", "helper-2") is True
+        assert store.claim("cleaning.task", "r1", "helper-2") is True  # kinds are separate
+
+    def test_claim_race_exactly_one_winner(self, store):
+        wins = run_threads(50, lambda i: store.claim("childcare.request", "hot", f"helper-{i}"))
+        assert wins.count(True) == 1 and wins.count(False) == 49
+
+    # ------------------------------------------------------------ transactions
+    def test_tx_exception_leaves_nothing(self, store):
+        store.upsert_contact(B, lang="en", roles=["helper"])
+        store.add_timer("keep", B, T0, "e", {})
+        with pytest.raises(Boom):
+            with store.transaction() as tx:
+                tx.upsert_contact(A, lang="es", roles=["parent"])
+                tx.upsert_contact(B, lang="es", roles=["parent"])
+                tx.save_session(Session(contact=A, flow="f", state="s", status=WAITING_INPUT))
+                tx.add_outbound(msg("m1"))
+                tx.add_timer("t1", A, T0, "timeout", {})
+                tx.cancel_timer("keep")
+                tx.put_record("childcare.request", "r1", {"id": "r1", "parent": A})
+                tx.add_record("ledger.entry", {"contact": A})
+                tx.audit({"at": T0, "contact": A, "what": "x", "data": {}})
+                raise Boom()
+        assert store.get_contact(A) is None
+        assert store.get_contact(B)["lang"] == "en" and store.get_contact(B)["roles"] == ["helper"]
+        assert [c["id"] for c in store.list_contacts("parent")] == []
+        assert store.get_session(A) is None
+        assert store.list_outbound() == []
+        assert store.lease_outbound(T0, 30) == []
+        assert [t["id"] for t in store.claim_due_timers(T0 + timedelta(days=1))] == ["keep"]
+        assert store.get_record("childcare.request", "r1") is None
+        assert store.find_records("childcare.request") == []
+        assert store.find_records("ledger.entry") == []
+        assert list(store.audit_entries()) == []
+        assert list(store.audit_entries(A)) == []
+
+    def test_tx_commits_together(self, store):
+        with store.transaction() as tx:
+            tx.upsert_contact(A, lang="es")
+            tx.save_session(Session(contact=A, flow="f", state="s", status=WAITING_INPUT))
+            tx.add_outbound(msg("m1"))
+            tx.add_timer("t1", A, T0, "timeout", {})
+            tx.put_record("k", "r1", {"id": "r1"})
+            tx.audit({"at": T0, "contact": A, "what": "x", "data": {}})
+        assert store.get_contact(A)["lang"] == "es"
+        assert store.get_session(A).state == "s"
+        assert [m["id"] for m in store.list_outbound()] == ["m1"]
+        assert [t["id"] for t in store.claim_due_timers(T0)] == ["t1"]
+        assert store.get_record("k", "r1") == {"id": "r1"}
+        assert [e["what"] for e in store.audit_entries(A)] == ["x"]
+
+    def test_tx_reads_its_own_writes(self, store):
+        store.upsert_contact(A, lang="en")
+        with store.transaction() as tx:
+            tx.upsert_contact(A, lang="es", name="Ana")
+            assert tx.get_contact(A)["lang"] == "es" and tx.get_contact(A)["name"] == "Ana"
+            tx.upsert_contact(B, roles=["helper"])
+            assert tx.get_contact(B)["roles"] == ["helper"]
+            tx.save_session(Session(contact=A, flow="f", state="s1", status=WAITING_INPUT, vars={"d": Decimal("1")}))
+            assert tx.get_session(A).state == "s1"
+            assert tx.get_session(A).vars == {"d": Decimal("1")}
+            tx.save_session(Session(contact=A, flow="f", state="s2", status=WAITING_INPUT))
+            assert tx.get_session(A).state == "s2"
+            tx.put_record("k", "r1", {"id": "r1", "n": 1})
+            assert tx.get_record("k", "r1") == {"id": "r1", "n": 1}
+            tx.put_record("k", "r1", {"id": "r1", "n": 2})
+            assert tx.get_record("k", "r1") == {"id": "r1", "n": 2}
+        assert store.get_session(A).state == "s2"
+        assert store.get_record("k", "r1")["n"] == 2
+
+    def test_tx_methods_work_on_the_store_directly(self, store):
+        rec = store.upsert_contact(A, lang="es")
+        assert store.get_contact(A) == rec
+        store.save_session(Session(contact=A, flow="f", state="s", status=WAITING_INPUT))
+        assert store.get_session(A).state == "s"
+        store.add_outbound(msg("m1"))
+        store.add_timer("t1", A, T0, "e", {})
+        store.cancel_timer("t1")
+        store.put_record("k", "r1", {"id": "r1"})
+        store.add_record("k2", {"x": 1})
+        store.audit({"at": T0, "contact": A, "what": "direct"})
+        assert store.get_record("k", "r1") == {"id": "r1"}
+        assert store.find_records("k2", x=1) == [{"x": 1}]  # returned as given: no id added
+        assert [m["id"] for m in store.list_outbound()] == ["m1"]
+        assert store.claim_due_timers(T0) == []
+        assert [e["what"] for e in store.audit_entries(A)] == ["direct"]
+
+    # ------------------------------------------------------------ contact lock
+    def test_contact_lock_no_lost_update(self, store):
+        store.put_record("counter", "c", {"n": 0})
+
+        def worker(i):
+            for _ in range(20):
+                with store.contact_lock(A, timeout=20):
+                    with store.transaction() as tx:
+                        n = tx.get_record("counter", "c")["n"]
+                    time.sleep(0)  # let another thread try to interleave
+                    with store.transaction() as tx:
+                        tx.put_record("counter", "c", {"n": n + 1})
+
+        run_threads(10, worker)
+        assert store.get_record("counter", "c") == {"n": 200}
+
+    def test_contact_lock_times_out(self, store):
+        held = threading.Event()
+        release = threading.Event()
+
+        def holder():
+            with store.contact_lock(A, timeout=5):
+                held.set()
+                release.wait(10)
+
+        t = threading.Thread(target=holder)
+        t.start()
+        try:
+            assert held.wait(5)
+            start = time.monotonic()
+            with pytest.raises(TimeoutError):
+                with store.contact_lock(A, timeout=0.3):
+                    pass
+            elapsed = time.monotonic() - start
+            assert 0.25 <= elapsed < 3
+            # another contact is not blocked
+            with store.contact_lock(B, timeout=1):
+                pass
+        finally:
+            release.set()
+            t.join(10)
+        # released when the holder leaves
+        with store.contact_lock(A, timeout=2):
+            pass
+
+    def test_contact_lock_released_on_exception(self, store):
+        with pytest.raises(Boom):
+            with store.contact_lock(A, timeout=1):
+                raise Boom()
+        with store.contact_lock(A, timeout=1):
+            pass
+
+    # ------------------------------------------------------------ audit
+    def test_audit_append_only_per_contact(self, store):
+        with store.transaction() as tx:
+            tx.audit({"at": T0, "contact": A, "what": "first", "data": {"n": 1, "when": T0}})
+            tx.audit({"at": T0 + timedelta(seconds=1), "contact": B, "what": "other", "data": {}})
+        store.audit({"at": T0 + timedelta(seconds=2), "contact": A, "what": "second", "data": {"n": 2}})
+        store.audit({"at": T0 + timedelta(seconds=3), "contact": None, "what": "system", "data": {}})
+        mine = list(store.audit_entries(A))
+        assert [e["what"] for e in mine] == ["first", "second"]
+        first = mine[0]
+        assert first["at"] == T0 and first["at"].tzinfo is not None
+        assert first["contact"] == A and first["data"] == {"n": 1, "when": T0}
+        assert [e["what"] for e in store.audit_entries()] == ["first", "other", "second", "system"]
+        # returned entries are copies; removing the contact keeps its audit trail
+        mine[0]["what"] = "rewritten"
+        store.upsert_contact(A)
+        store.remove_contact(A)
+        assert [e["what"] for e in store.audit_entries(A)] == ["first", "second"]

@@ -1,0 +1,68 @@
+"""vecina members and vecina outbox, on the embedded SQLite store."""
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("VECINA_DB", str(tmp_path / "v.db"))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
+
+
+def test_add_list_update_remove(cli):
+    out = cli("members", "add", "(415) 555-2671", "--role", "helper", "--name", "Rosa", "--area", "Eastside",
+              "--vetted", "--lang", "es")
+    assert out.exit_code == 0 and "added +14155552671" in out.output
+    rows = json.loads(cli("members", "list", "--json").output)
+    assert rows[0]["id"] == "+14155552671" and rows[0]["vetted"] is True and rows[0]["roles"] == ["helper"]
+    again = cli("members", "add", "+1 415 555 2671", "--role", "helper", "--role", "parent")
+    assert "updated" in again.output
+    assert json.loads(cli("members", "list", "--role", "parent", "--json").output)[0]["name"] == "Rosa"
+    assert cli("members", "remove", "415-555-2671").exit_code == 0
+    assert json.loads(cli("members", "list", "--json").output) == []
+
+
+def test_bad_number_or_role_is_a_clear_error(cli):
+    out = cli("members", "add", "12", "--role", "helper")
+    assert out.exit_code != 0 and "phone number" in out.output
+
+
+def test_import_keeps_good_rows_reports_bad_ones_by_line_and_updates_on_reimport(cli, tmp_path):
+    csv = tmp_path / "roster.csv"
+    csv.write_text("number,roles,name,lang,area,vetted\n"
+                   "415-555-2671,helper,Rosa,es,Eastside,yes\n"
+                   "not a number,helper,X,en,,\n"
+                   "+1 415 555 2672,parent;helper,Ana,en,Eastside,\n"
+                   "415 555 2673,wizard,Merlin,en,,\n")
+    out = cli("members", "import", str(csv))
+    assert out.exit_code == 1
+    assert "2 added, 0 updated, 2 bad rows" in out.output
+    assert "roster.csv:3:" in out.output and "roster.csv:5: unknown role 'wizard'" in out.output
+    again = cli("members", "import", str(csv))
+    assert "0 added, 2 updated" in again.output
+    assert len(json.loads(cli("members", "list", "--json").output)) == 2
+
+
+def test_outbox_lists_recorded_messages_as_json(cli, tmp_path):
+    from datetime import datetime, timezone
+
+    from bot.config import from_env
+    from bot.runtime import build
+    from bot.pipeline import Inbound
+
+    rt = build(from_env(), start_jobs=False)
+    rt.pipeline.inbound(Inbound("sms", "SM1", "+14155552671", "hola"))
+    rt.outbox.run_once()
+    lines = cli("outbox", "--json", "--to", "(415) 555-2671").output.strip().splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert [r["status"] for r in rows] == ["recorded", "recorded"]
+    assert {"to", "channel", "text", "status", "created_at"} <= set(rows[0])
+    assert rows[0]["text"].startswith("Bienvenido")
+    assert cli("outbox", "--failed", "--json").output.strip() == ""

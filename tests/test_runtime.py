@@ -1,0 +1,127 @@
+"""The web app, the embedded jobs thread and restarts, on durable stores."""
+import os
+import shutil
+import socket
+import subprocess
+import time
+from datetime import timedelta
+
+import pytest
+
+from bot.config import Config
+from bot.pipeline import Inbound
+from stores import DURABLE
+from support import PARENT, ROOT, WAITER
+
+
+def config(tmp_path, **kw):
+    return Config(db_path=str(tmp_path / "vecina.db"), **kw)
+
+
+def test_healthz_answers_200_on_the_embedded_profile(tmp_path):
+    from app import create_app
+
+    app = create_app({"VECINA_CONFIG": config(tmp_path), "VECINA_JOBS": False, "TESTING": True})
+    res = app.test_client().get("/healthz")
+    assert res.status_code == 200 and res.json == {"ok": True, "profile": "embedded"}
+
+
+def test_healthz_is_503_when_the_store_does_not_answer(tmp_path):
+    from app import create_app
+
+    class DeadStore:
+        def ping(self):
+            raise ConnectionError("gone")
+
+    app = create_app({"VECINA_CONFIG": config(tmp_path), "VECINA_JOBS": False, "VECINA_STORE": DeadStore()})
+    assert app.test_client().get("/healthz").status_code == 503
+
+
+def test_there_is_no_module_level_app():
+    import app as module
+
+    assert not any(type(v).__name__ == "Flask" for v in vars(module).values())
+
+
+def test_inbound_through_the_app_is_sent_by_the_embedded_thread(tmp_path):
+    from app import create_app
+    from bot.web import accept
+
+    app = create_app({"VECINA_CONFIG": config(tmp_path)})
+    rt = app.extensions["vecina"]
+    try:
+        with app.app_context():
+            assert accept(Inbound("sim", "x1", PARENT, "hola")).duplicate is False
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            rows = rt.store.list_outbound(to=PARENT)
+            if rows and all(m["status"] == "recorded" for m in rows):
+                break
+            time.sleep(0.05)
+        assert [m["status"] for m in rt.store.list_outbound(to=PARENT)] == ["recorded", "recorded"]
+    finally:
+        rt.jobs.stop()
+
+
+
+
+
+def reopen(store):
+    """A new store object on the same data, as a restarted process would open."""
+    from stores import REDIS_URL
+
+    if type(store).__name__ == "SQLiteStore":
+        return type(store)(store.path)
+    return type(store)(REDIS_URL, prefix=store.prefix)
+
+
+@pytest.mark.parametrize("factory", DURABLE)
+def test_timers_fire_after_a_restart(factory, tmp_path):
+    from bot import runtime as rt_mod
+
+    flows = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", flows)
+    (flows / "waiter.yaml").write_text(WAITER)
+    store = factory(tmp_path)
+    cfg = Config(db_path=str(tmp_path / "vecina.db"), flows_dir=str(flows), locales_dir=str(ROOT / "locales"))
+    first = rt_mod.build(cfg, store=store, start_jobs=False)
+    first.pipeline.inbound(Inbound("sms", "a", PARENT, "WAITER"))
+    first.pipeline.inbound(Inbound("sms", "b", PARENT, "Ana"))
+    del first  # the process goes away; the timer stays in the store
+    second = rt_mod.build(cfg, store=reopen(store), start_jobs=False)
+    later = second.now() + timedelta(minutes=16)
+    second.pipeline.clock = lambda: later
+    sent = second.pipeline.tick()
+    assert [m["key"] for m in sent] == ["common.unavailable"]  # the on_timeout state
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_redis_stopped_means_503_within_a_second_and_recovery_after(tmp_path):
+    from bot.store.redis_store import RedisStore
+    from app import create_app
+
+    port = _free_port()
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+                              stdout=subprocess.DEVNULL)
+    try:
+        store = RedisStore(f"redis://127.0.0.1:{port}/0")
+        for _ in range(50):
+            if store.ping():
+                break
+            time.sleep(0.1)
+        app = create_app({"VECINA_CONFIG": config(tmp_path), "VECINA_JOBS": False, "VECINA_STORE": store})
+        client = app.test_client()
+        assert client.get("/healthz").status_code == 200
+        server.terminate()
+        server.wait(5)
+        started = time.perf_counter()
+        assert client.get("/healthz").status_code == 503
+        assert time.perf_counter() - started < 1.5
+    finally:
+        if server.poll() is None:
+            server.kill()

@@ -1,0 +1,307 @@
+"""The store contract on a real Redis (db 15), plus what only Redis has:
+hash tags, a commit cut off mid-way, and a fast health check."""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+import redis
+
+from bot.engine.model import WAITING_INPUT, Session
+from bot.store.redis_keys import Keys
+from bot.store.redis_store import RedisStore
+from store_contract import A, B, T0, StoreContract, msg
+
+REDIS_URL = os.environ.get("REDIS_URL_TESTS", "redis://127.0.0.1:6379/15")
+
+# Each test gets its own key prefix on db 15 and deletes only its own keys:
+# other test runs (other stores' suites, other workers) share that database,
+# so nothing here flushes it.
+
+
+class Raw:
+    """The test's own view of db 15: its prefix, and only its keys."""
+
+    def __init__(self):
+        self.prefix = f"vt{uuid.uuid4().hex[:10]}"
+        self.conn = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+        try:
+            self.conn.ping()
+        except redis.ConnectionError as exc:  # fail, never skip, without Redis
+            pytest.fail(f"Redis at {REDIS_URL} does not answer ({exc}); `make test` starts one")
+
+    def store(self, url: str = REDIS_URL, **kw) -> RedisStore:
+        return RedisStore(url, prefix=self.prefix, **kw)
+
+    def keys(self) -> list[str]:
+        return list(self.conn.scan_iter(match=f"{self.prefix}:*", count=1000))
+
+    def cleanup(self):
+        keys = self.keys()
+        if keys:
+            self.conn.delete(*keys)
+        self.conn.close()
+
+
+@pytest.fixture
+def raw():
+    r = Raw()
+    yield r
+    r.cleanup()
+
+
+class TestRedisStore(StoreContract):
+    """One Redis: each step commits in one MULTI/EXEC."""
+
+    @pytest.fixture
+    def store(self, raw):
+        s = raw.store()
+        yield s
+        s.close()
+
+
+class TestRedisStorePerSlot(StoreContract):
+    """Cluster-style commits (one MULTI/EXEC per hash slot) keep the contract."""
+
+    @pytest.fixture
+    def store(self, raw):
+        s = raw.store(per_slot=True)
+        yield s
+        s.close()
+
+
+# ---------------------------------------------------------------- hash tags
+def _slot_tag(key: str) -> str:
+    start = key.index("{")
+    return key[start:key.index("}", start) + 1]
+
+
+def test_keys_of_one_contact_share_a_hash_tag():
+    k = Keys()
+    for cid in (A, "tg:12345"):
+        keys = [k.contact(cid), k.session(cid), k.timers(cid), k.inbound_seq(cid), k.inbound(cid),
+                k.inbound_pending(cid), k.seen(cid, "sms", "SM1"), k.lock(cid), *k.contact_keys(cid)]
+        assert {_slot_tag(key) for key in keys} == {f"{{c:{cid}}}"}
+    assert _slot_tag(k.contact(A)) != _slot_tag(k.contact(B))
+    # each global index keeps its companions on its own slot
+    assert {_slot_tag(x) for x in (k.schedule(), k.timer_owner())} == {"{sched}"}
+    assert {_slot_tag(x) for x in (k.out_seq(), k.out_queue(), k.out_all(), k.out_to(A), k.out_msg("m1"))} == {"{out}"}
+    assert {_slot_tag(x) for x in (k.records("x.y"), k.records_order("x.y"), k.claim("x.y", "r1"))} == {"{r:x.y}"}
+
+
+def test_written_keys_are_all_tagged(raw):
+    store = raw.store()
+    with store.transaction() as tx:
+        tx.upsert_contact(A, lang="es")
+        tx.save_session(Session(contact=A, flow="f", state="s", status=WAITING_INPUT))
+        tx.add_timer("t1", A, T0, "timeout", {})
+        tx.add_outbound(msg("m1"))
+        tx.put_record("k", "r1", {"id": "r1"})
+        tx.audit({"at": T0, "contact": A, "what": "x"})
+    store.record_inbound("sms", "SM1", A, "hola", T0)
+    keys = raw.keys()
+    assert keys and all("{" in key and "}" in key for key in keys), keys
+    mine = {key for key in keys if f"{{c:{A}}}" in key}
+    assert {key.split("}:", 1)[1] for key in mine} >= {"contact", "session", "timers", "in", "in:seq", "in:pending"}
+    store.close()
+
+
+# ---------------------------------------------------------------- a commit cut off
+class CuttingProxy:
+    """A TCP relay to the real Redis that drops the connection, instead of
+    passing it on, the ``cut_at``-th time a client sends EXEC (then again every time
+    after if ``keep_cutting``): a network failure in the middle of a commit."""
+
+    def __init__(self, target: tuple[str, int], cut_at: int, keep_cutting: bool = True):
+        self.target, self.cut_at, self.keep_cutting = target, cut_at, keep_cutting
+        self.execs = 0
+        self.lock = threading.Lock()
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.alive = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while self.alive:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            threading.Thread(target=self._pump_up, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pump_down, args=(upstream, client), daemon=True).start()
+
+    def _pump_up(self, src, dst):
+        try:
+            while data := src.recv(65536):
+                if b"EXEC" in data:
+                    with self.lock:
+                        self.execs += 1
+                        cut = self.execs == self.cut_at or (self.keep_cutting and self.execs > self.cut_at)
+                    if cut:
+                        break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def _pump_down(self, src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+
+    def close(self):
+        self.alive = False
+        self.server.close()
+
+
+def _proxied(proxy: CuttingProxy, raw: Raw, per_slot: bool) -> RedisStore:
+    db = redis.Redis.from_url(REDIS_URL).connection_pool.connection_kwargs.get("db", 15)
+    return raw.store(f"redis://127.0.0.1:{proxy.port}/{db}", per_slot=per_slot)
+
+
+def _target() -> tuple[str, int]:
+    kw = redis.Redis.from_url(REDIS_URL).connection_pool.connection_kwargs
+    return kw.get("host", "127.0.0.1"), kw.get("port", 6379)
+
+
+def _one_step(tx):
+    tx.upsert_contact(A, lang="es", roles=["parent"])
+    tx.save_session(Session(contact=A, flow="f", state="s", status=WAITING_INPUT))
+    tx.add_timer("t1", A, T0, "timeout", {"n": 1})
+    tx.add_outbound(msg("m1"))
+    tx.audit({"at": T0, "contact": A, "what": "x"})
+
+
+@pytest.mark.parametrize("per_slot", [False, True], ids=["one-multi", "per-slot"])
+def test_commit_cut_before_first_exec_writes_nothing(raw, per_slot):
+    proxy = CuttingProxy(_target(), cut_at=1)
+    store = _proxied(proxy, raw, per_slot)
+    try:
+        with pytest.raises(redis.ConnectionError):
+            with store.transaction() as tx:
+                _one_step(tx)
+    finally:
+        store.close()
+        proxy.close()
+    assert [key for key in raw.keys() if f"{{c:{A}}}" in key] == []
+    check = raw.store()
+    assert check.get_contact(A) is None and check.get_session(A) is None
+    assert check.list_outbound() == [] and check.claim_due_timers(T0 + timedelta(days=1)) == []
+    assert list(check.audit_entries()) == []
+    assert raw.keys() == []
+    check.close()
+
+
+def test_per_slot_commit_cut_after_contact_exec_leaves_whole_contact_and_a_findable_timer(raw):
+    proxy = CuttingProxy(_target(), cut_at=2)  # the contact's MULTI/EXEC passes, the outbox's does not
+    store = _proxied(proxy, raw, per_slot=True)
+    try:
+        with pytest.raises(redis.ConnectionError):
+            with store.transaction() as tx:
+                _one_step(tx)
+    finally:
+        store.close()
+        proxy.close()
+    check = raw.store()
+    # the contact's keys are complete, never half-written
+    assert check.get_contact(A)["roles"] == ["parent"]
+    assert check.get_session(A).state == "s"
+    assert raw.conn.hexists(check.keys.timers(A), "t1")
+    # the global part did not happen; the sweeper finds the unscheduled timer
+    assert check.list_outbound() == []
+    assert check.claim_due_timers(T0) == []
+    assert check.reschedule_orphan_timers() == 1
+    assert [(t["id"], t["data"]) for t in check.claim_due_timers(T0)] == [("t1", {"n": 1})]
+    check.close()
+
+
+def test_timer_replaced_later_is_not_fired_early_from_its_stale_schedule(raw):
+    store = raw.store(per_slot=True)
+    store.add_timer("t1", A, T0, "e", {"v": 1})
+    # the window between the two per-slot commits: new data, old schedule entry
+    store.r.hset(store.keys.timers(A), "t1", '{"at":{"$dt":"2026-03-02T14:00:00+00:00"},"event":"e","data":{"v":2}}')
+    assert store.claim_due_timers(T0 + timedelta(minutes=1)) == []
+    due = store.claim_due_timers(T0 + timedelta(hours=1))
+    assert [(t["id"], t["data"]) for t in due] == [("t1", {"v": 2})]
+    store.close()
+
+
+def test_timer_moved_to_another_contact_leaves_nothing_behind(raw):
+    store = raw.store()
+    store.add_timer("t1", A, T0, "e", {})
+    store.add_timer("t1", B, T0, "e", {})
+    assert not raw.conn.exists(store.keys.timers(A))
+    assert [(t["id"], t["contact"]) for t in store.claim_due_timers(T0)] == [("t1", B)]
+    assert not raw.conn.exists(store.keys.timers(B))
+    store.close()
+
+
+# ---------------------------------------------------------------- lock and inbound keys
+def test_lock_of_a_dead_holder_expires_and_a_late_release_never_frees_another(raw):
+    store = raw.store(lock_ttl=0.2)
+    key = store.keys.lock(A)
+    raw.conn.set(key, "dead-holder", px=200)  # a process died holding it
+    start = time.monotonic()
+    with store.contact_lock(A, timeout=3):
+        assert time.monotonic() - start < 1.5
+        time.sleep(0.3)  # our own lease runs out; someone else takes the lock
+        assert raw.conn.set(key, "other", nx=True, px=5000)
+    assert raw.conn.get(key) == "other"  # our release left their lock alone
+    store.close()
+
+
+def test_seen_provider_ids_expire_after_seven_days(raw):
+    store = raw.store()
+    assert store.record_inbound("sms", "SM1", A, "hola", T0) == 1
+    ttl = raw.conn.ttl(store.keys.seen(A, "sms", "SM1"))
+    assert 7 * 24 * 3600 - 10 < ttl <= 7 * 24 * 3600
+    store.close()
+
+
+# ---------------------------------------------------------------- health
+def test_ping_false_fast_on_closed_port():
+    store = RedisStore("redis://127.0.0.1:6390/15")
+    start = time.monotonic()
+    assert store.ping() is False
+    assert time.monotonic() - start < 1.5
+    store.close()
+
+
+def test_ping_false_fast_when_redis_does_not_answer():
+    # a port that accepts connections but never replies (a hung Redis)
+    server = socket.create_server(("127.0.0.1", 0))
+    store = RedisStore(f"redis://127.0.0.1:{server.getsockname()[1]}/15")
+    try:
+        start = time.monotonic()
+        assert store.ping() is False
+        assert time.monotonic() - start < 1.5
+    finally:
+        store.close()
+        server.close()
+
+
+# ---------------------------------------------------------------- size
+def test_typical_session_is_small(raw):
+    store = raw.store()
+    s = Session(contact=A, flow="childcare.request", state="ask_when", status=WAITING_INPUT,
+                vars={"when": T0, "kids": 2, "area": "north", "notes": "after school, two kids"},
+                misses=1, timer="t123", expires_at=T0 + timedelta(hours=2), updated_at=T0,
+                window_start=T0, window_sent=3)
+    store.save_session(s)
+    used = raw.conn.memory_usage(store.keys.session(A))
+    print(f"\nsession: {len(raw.conn.get(store.keys.session(A)).encode())} bytes of JSON, MEMORY USAGE {used} bytes")
+    assert used < 2048
+    store.close()
