@@ -6,7 +6,7 @@ frozen dataclasses the shell carries out. Nothing here does I/O.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -150,15 +150,20 @@ EFFECT_TYPES = (Send, Schedule, CancelTimer, Emit, CallAction, UpdateContact, Wr
 
 
 # ---------------------------------------------------------------- session
-def _jsonable(value: Any) -> Any:
+def encode_value(value: Any, utc: bool = False) -> Any:
+    """A JSON-safe form of ``value``: datetimes and Decimals become tagged
+    dicts (``{"$dt": iso}``, ``{"$dec": "80.50"}``). With ``utc``, datetimes
+    are stored in UTC (naive ones taken as UTC) so stores can compare them."""
     if isinstance(value, datetime):
+        if utc:
+            value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
         return {"$dt": value.isoformat()}
     if isinstance(value, Decimal):
         return {"$dec": str(value)}
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): encode_value(v, utc) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [encode_value(v, utc) for v in value]
     return value
 
 
@@ -170,15 +175,16 @@ def _copy_containers(value: Any) -> Any:
     return value
 
 
-def _unjson(value: Any) -> Any:
+def decode_value(value: Any) -> Any:
+    """The inverse of :func:`encode_value`."""
     if isinstance(value, dict):
         if len(value) == 1 and "$dt" in value:
             return datetime.fromisoformat(value["$dt"])
         if len(value) == 1 and "$dec" in value:
             return Decimal(value["$dec"])
-        return {k: _unjson(v) for k, v in value.items()}
+        return {k: decode_value(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_unjson(v) for v in value]
+        return [decode_value(v) for v in value]
     return value
 
 
@@ -210,11 +216,11 @@ class Session:
         return new
 
     def to_dict(self) -> dict:
-        return _jsonable(asdict(self))
+        return encode_value(asdict(self))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Session":
-        data = _unjson(dict(data))
+        data = decode_value(dict(data))
         schema = data.get("schema", SESSION_SCHEMA)
         if schema != SESSION_SCHEMA:
             # Only one schema so far; a future version migrates here.

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
+
+from ..engine.model import decode_value, encode_value
 
 SEEN_TTL = 7 * 24 * 3600  # how long a provider id is remembered (seconds)
 
@@ -99,39 +100,13 @@ class Keys:
 
 
 # ---------------------------------------------------------------- values
-def _enc(value: Any) -> Any:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return {"$dt": value.astimezone(timezone.utc).isoformat()}
-    if isinstance(value, Decimal):
-        return {"$dec": str(value)}
-    if isinstance(value, Mapping):
-        return {str(k): _enc(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_enc(v) for v in value]
-    return value
-
-
-def _dec(value: Any) -> Any:
-    if isinstance(value, dict):
-        if len(value) == 1 and "$dt" in value:
-            return datetime.fromisoformat(value["$dt"])
-        if len(value) == 1 and "$dec" in value:
-            return Decimal(value["$dec"])
-        return {k: _dec(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_dec(v) for v in value]
-    return value
-
-
 def dumps(value: Any) -> str:
-    """JSON with aware datetimes as ISO UTC strings and Decimals as strings."""
-    return json.dumps(_enc(value), separators=(",", ":"), ensure_ascii=False)
+    """JSON (bot.engine.model.encode_value) with aware datetimes as ISO UTC strings and Decimals as strings."""
+    return json.dumps(encode_value(value, utc=True), separators=(",", ":"), ensure_ascii=False)
 
 
 def loads(raw: str | bytes | None) -> Any:
-    return None if raw is None else _dec(json.loads(raw))
+    return None if raw is None else decode_value(json.loads(raw))
 
 
 def epoch(when: datetime) -> float:

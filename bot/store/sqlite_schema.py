@@ -5,7 +5,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from ..engine.model import _jsonable, _unjson
+from ..engine.model import decode_value, encode_value
 
 SCHEMA_VERSION = 1
 
@@ -47,11 +47,11 @@ CREATE TABLE IF NOT EXISTS locks (name TEXT PRIMARY KEY, owner TEXT NOT NULL, ex
 
 def dumps(value: Any) -> str:
     """JSON with datetimes and Decimals tagged (as Session.to_dict does)."""
-    return json.dumps(_jsonable(value), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return json.dumps(encode_value(value), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def loads(text: str | None) -> Any:
-    return None if text is None else _unjson(json.loads(text))
+    return None if text is None else decode_value(json.loads(text))
 
 
 def ts(value: datetime | None) -> str | None:
