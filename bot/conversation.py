@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
-from .actions import REGISTRY, load as load_actions
+from .actions import load as load_actions
 from .actions.base import ActionContext
 from .engine.model import (
     ActionResult, Audit, CallAction, CancelTimer, Emit, Event, Ids, Message, Schedule, Send, UpdateContact,
@@ -62,12 +62,12 @@ class Conductor:
         """A text from ``contact_id``. ``seq`` (the inbound log's sequence number)
         makes the step idempotent: it is saved with the step, and a message at or
         below the contact's last handled sequence is skipped."""
-        if lang_hint is None:
-            rec = self.store.get_contact(contact_id)
-            if rec is None or not rec.get("lang"):
-                lang_hint = self._detector()(text)
-        return self._run(contact_id, now, lambda eng, s, c: eng.message(s, c, Message(text, lang_hint), now, self.ids),
-                         seq)
+        def step(eng, session, contact):
+            # Only a contact with no language yet needs the text's language guessed.
+            hint = lang_hint if lang_hint is not None or contact.lang else self._detector()(text)
+            return eng.message(session, contact, Message(text, hint), now, self.ids)
+
+        return self._run(contact_id, now, step, seq)
 
     def event(self, contact_id: str, name: str, data: Mapping[str, Any], now: datetime) -> Outcome:
         return self._run(contact_id, now, lambda eng, s, c: eng.event(s, c, Event(name, dict(data)), now, self.ids))
@@ -76,9 +76,12 @@ class Conductor:
         return self._run(contact_id, now, lambda eng, s, c: eng.start(s, c, flow, now, self.ids, vars_))
 
     def fire_timers(self, now: datetime) -> Outcome:
+        """Fire every due timer (transcripts and the terminal simulator: one
+        process, no locks; the live line uses ``Pipeline.tick``)."""
         sent: list = []
-        for timer in self.store.due_timers(now):
-            sent.extend(self.event(timer["contact"], timer["event"], timer["data"], now).sent)
+        while batch := self.store.claim_due_timers(now):
+            for timer in batch:
+                sent.extend(self.event(timer["contact"], timer["event"], timer["data"], now).sent)
         return Outcome(sent)
 
     # ------------------------------------------------------------ the loop
@@ -132,7 +135,7 @@ class Conductor:
         return emits
 
     def _run_action(self, tx, call: CallAction, contact, now, engine) -> ActionResult:
-        action = self.actions.get(call.name) or REGISTRY.get(call.name)
+        action = self.actions.get(call.name)
         if action is None:  # lint rejects unknown actions; never crash a conversation
             tx.audit({"at": now, "contact": contact.id, "what": "action.unknown", "data": {"name": call.name}})
             return ActionResult("error", {"error": "unknown action"})

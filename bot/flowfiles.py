@@ -6,7 +6,6 @@ running line keeps what it had.
 """
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,7 +101,3 @@ class LiveFlows:
                 return Reload(False, problems)  # the last good set stays live
             self._engine = Engine(fs, self.settings)
             return Reload(True, problems)
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")

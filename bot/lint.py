@@ -163,8 +163,6 @@ class _Lint:
                         for w in self.cat.words(lang, opt.words):
                             if normalize(w) in OPT_OUT_WORDS:
                                 self.err(f, opt.pos, f"answer word {w!r} ({lang}) is an opt-out word for carriers")
-            if ask.menu == "services" and flow.name != MAIN_FLOW:
-                pass
             self.check_fit(flow, st)
         if st.wait:
             for event in st.wait.on:

@@ -78,7 +78,7 @@ class OutboxWorker:
     def deliver(self, msg: Mapping[str, Any]) -> None:
         now = self.clock()
         attempts = int(msg.get("attempts") or 0) + 1
-        contact = self.store.get_contact(msg["to"]) if hasattr(self.store, "get_contact") else None
+        contact = self.store.get_contact(msg["to"])
         if contact and contact.get("opted_out") and msg.get("key") != "keywords.stop_reply":
             # The opt-out gate lives here, in the send path: no flow, timer or
             # retry can reach someone who texted STOP. (The STOP confirmation

@@ -185,9 +185,9 @@ def _one_step(tx):
     tx.audit({"at": T0, "contact": A, "what": "x"})
 
 
-@pytest.mark.parametrize("per_slot", [False, True], ids=["one-multi", "per-slot"])
-def test_commit_cut_before_first_exec_writes_nothing(raw, per_slot):
-    proxy = CuttingProxy(_target(), cut_at=1)
+def _step_cut_at_exec(raw, cut_at, per_slot):
+    """Run one step whose connection drops at the ``cut_at``-th EXEC; the commit must raise."""
+    proxy = CuttingProxy(_target(), cut_at=cut_at)
     store = _proxied(proxy, raw, per_slot)
     try:
         with pytest.raises(redis.ConnectionError):
@@ -196,6 +196,11 @@ def test_commit_cut_before_first_exec_writes_nothing(raw, per_slot):
     finally:
         store.close()
         proxy.close()
+
+
+@pytest.mark.parametrize("per_slot", [False, True], ids=["one-multi", "per-slot"])
+def test_commit_cut_before_first_exec_writes_nothing(raw, per_slot):
+    _step_cut_at_exec(raw, cut_at=1, per_slot=per_slot)
     assert [key for key in raw.keys() if f"{{c:{A}}}" in key] == []
     check = raw.store()
     assert check.get_contact(A) is None and check.get_session(A) is None
@@ -206,15 +211,7 @@ def test_commit_cut_before_first_exec_writes_nothing(raw, per_slot):
 
 
 def test_per_slot_commit_cut_after_contact_exec_leaves_whole_contact_and_a_findable_timer(raw):
-    proxy = CuttingProxy(_target(), cut_at=2)  # the contact's MULTI/EXEC passes, the outbox's does not
-    store = _proxied(proxy, raw, per_slot=True)
-    try:
-        with pytest.raises(redis.ConnectionError):
-            with store.transaction() as tx:
-                _one_step(tx)
-    finally:
-        store.close()
-        proxy.close()
+    _step_cut_at_exec(raw, cut_at=2, per_slot=True)  # the contact's MULTI/EXEC passes, the outbox's does not
     check = raw.store()
     # the contact's keys are complete, never half-written
     assert check.get_contact(A)["roles"] == ["parent"]

@@ -215,9 +215,7 @@ class _Run:
         text = self.text(hint, dict(parsed.params))
         if prompt:
             text = f"{text}\n{self.text(prompt)}"
-        misses = self.s.misses
         self.send(None, text=text, choices=self.choices(st))
-        self.s.misses = misses
 
     def answer(self, st: State, text: str) -> None:
         ask = st.ask

@@ -126,10 +126,6 @@ class MemoryStore:
                 self.timers.pop(t["id"], None)
             return due
 
-    def due_timers(self, now: datetime) -> list[dict]:
-        """All due timers (the transcripts' and simulator's clock tick)."""
-        return self.claim_due_timers(now, limit=None)
-
     # ------------------------------------------------------------ outbox
     def add_outbound(self, msg: dict) -> None:
         with self._lock:

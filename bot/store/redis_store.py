@@ -223,8 +223,6 @@ class RedisStore:
         out.sort(key=lambda t: (t["at"], t["id"]))
         return out
 
-    due_timers = claim_due_timers  # the conductor's name for it
-
     def reschedule_orphan_timers(self) -> int:
         """Sweeper: put timers whose data was written but never scheduled (a
         crash between the two commits) back on the schedule. Returns how many."""

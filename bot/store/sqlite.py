@@ -245,10 +245,6 @@ class SQLiteStore:
             c.executemany("DELETE FROM timers WHERE id = ?", [(r[0],) for r in rows])
         return [{"id": r[0], "contact": r[1], "at": dt(r[2]), "event": r[3], "data": loads(r[4])} for r in rows]
 
-    def due_timers(self, now: datetime) -> list[dict]:
-        """All due timers at once (what Conductor.fire_timers calls)."""
-        return self.claim_due_timers(now, limit=None)
-
     # ------------------------------------------------------------ outbox
     @staticmethod
     def _outbox_row(row) -> dict:
