@@ -48,12 +48,14 @@ class Pipeline:
     def inbound(self, msg: Inbound) -> Accepted:
         now = self.clock()
         seq = self.store.record_inbound(msg.channel, msg.provider_id, msg.contact, msg.text, now, dict(msg.meta))
-        if seq is None:
-            return Accepted(True, [])
+        # A repeat is not recorded again, but it still drains: the provider
+        # retries when the first attempt failed after recording (say the
+        # contact's lock timed out), and that message must not wait for the
+        # person's next text. With nothing pending the drain does nothing.
         sent = self.drain(msg.contact)
         if sent:
             self.kick()
-        return Accepted(False, sent)
+        return Accepted(seq is None, sent)
 
     def drain(self, contact: str) -> list:
         sent: list = []

@@ -73,6 +73,30 @@ def test_one_contact_from_many_threads_is_handled_in_arrival_order(factory, tmp_
     assert store.get_contact(PARENT)["last_seq"] == max(seqs)
 
 
+@pytest.mark.parametrize("factory", STORES)
+def test_a_retry_after_a_lock_timeout_gets_the_message_handled(factory, tmp_path):
+    store, clock, pipe = make(factory, tmp_path)
+    pipe.lock_timeout = 0.2
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        with store.contact_lock(PARENT, timeout=5):
+            holding.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(5)
+    with pytest.raises(TimeoutError):
+        pipe.inbound(Inbound("sms", "SM-retry", PARENT, "hello"))  # the webhook fails; the provider retries
+    release.set()
+    holder.join()
+    again = pipe.inbound(Inbound("sms", "SM-retry", PARENT, "hello"))
+    assert again.duplicate is True
+    assert [m["key"] for m in again.sent] == ["main.welcome", "main.menu"]
+    assert pipe.inbound(Inbound("sms", "SM-retry", PARENT, "hello")).sent == []
+
+
 class FlakySender:
     def __init__(self, errors):
         self.errors = list(errors)
