@@ -29,6 +29,18 @@ class Config:
     secret_key: str = ""
     redis_url: str = ""
     db_path: str = "var/vecina.db"
+    # channels (bot/channels): a channel without credentials records instead of sending
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_whatsapp_from: str = ""
+    twilio_api_url: str = ""
+    twilio_mps: str = "1"
+    telegram_bot_token: str = ""
+    telegram_secret_token: str = ""
+    telegram_api_url: str = ""
+    ussd_secret: str = ""
     extra: dict = field(default_factory=dict)
 
     @property
@@ -55,6 +67,17 @@ ENV = {
     "SECRET_KEY": "secret_key",
     "REDIS_URL": "redis_url",
     "VECINA_DB": "db_path",
+    "TWILIO_ACCOUNT_SID": "twilio_account_sid",
+    "TWILIO_AUTH_TOKEN": "twilio_auth_token",
+    "TWILIO_FROM": "twilio_from",
+    "TWILIO_MESSAGING_SERVICE_SID": "twilio_messaging_service_sid",
+    "TWILIO_WHATSAPP_FROM": "twilio_whatsapp_from",
+    "TWILIO_API_URL": "twilio_api_url",
+    "TWILIO_MPS": "twilio_mps",
+    "TELEGRAM_BOT_TOKEN": "telegram_bot_token",
+    "TELEGRAM_SECRET_TOKEN": "telegram_secret_token",
+    "TELEGRAM_API_URL": "telegram_api_url",
+    "USSD_SECRET": "ussd_secret",
 }
 
 

@@ -36,12 +36,11 @@ class Outcome:
 
 class Conductor:
     def __init__(self, engine: Engine | Callable[[], Engine], store: Any, ids: Ids,
-                 settings: Mapping[str, Any] | None = None, channel_of: Callable[[str], str] | None = None):
+                 settings: Mapping[str, Any] | None = None):
         self._engine = engine if callable(engine) and not isinstance(engine, Engine) else (lambda: engine)
         self.store = store
         self.ids = ids
         self.settings = dict(settings or {})
-        self.channel_of = channel_of or (lambda contact_id: "sms")
         self.actions = load_actions()
 
     @property
@@ -58,16 +57,17 @@ class Conductor:
 
     # ------------------------------------------------------------ entry points
     def message(self, contact_id: str, text: str, now: datetime, lang_hint: str | None = None,
-                seq: int | None = None) -> Outcome:
+                seq: int | None = None, channel: str | None = None) -> Outcome:
         """A text from ``contact_id``. ``seq`` (the inbound log's sequence number)
         makes the step idempotent: it is saved with the step, and a message at or
-        below the contact's last handled sequence is skipped."""
+        below the contact's last handled sequence is skipped. ``channel`` is
+        where it came from: replies to this contact go back that way."""
         def step(eng, session, contact):
             # Only a contact with no language yet needs the text's language guessed.
             hint = lang_hint if lang_hint is not None or contact.lang else self._detector()(text)
             return eng.message(session, contact, Message(text, hint), now, self.ids)
 
-        return self._run(contact_id, now, step, seq)
+        return self._run(contact_id, now, step, seq, channel)
 
     def event(self, contact_id: str, name: str, data: Mapping[str, Any], now: datetime) -> Outcome:
         return self._run(contact_id, now, lambda eng, s, c: eng.event(s, c, Event(name, dict(data)), now, self.ids))
@@ -85,22 +85,24 @@ class Conductor:
         return Outcome(sent)
 
     # ------------------------------------------------------------ the loop
-    def _run(self, contact_id: str, now: datetime, first: Callable, seq: int | None = None) -> Outcome:
+    def _run(self, contact_id: str, now: datetime, first: Callable, seq: int | None = None,
+             channel: str | None = None) -> Outcome:
         sent: list = []
-        pending: deque = deque([(contact_id, first, seq)])
+        pending: deque = deque([(contact_id, first, seq, channel)])
         hops = 0
         while pending:
-            cid, call, step_seq = pending.popleft()
+            cid, call, step_seq, step_channel = pending.popleft()
             hops += 1
             if hops > MAX_HOPS:
                 self.store.audit({"at": now, "contact": cid, "what": "loop_guard.hops"})
                 break
-            for emit in self._step(cid, now, call, sent, step_seq):
+            for emit in self._step(cid, now, call, sent, step_seq, step_channel):
                 pending.append((emit.to, lambda eng, s, c, e=emit: eng.event(s, c, Event(e.event, dict(e.data)), now,
-                                                                              self.ids), None))
+                                                                              self.ids), None, None))
         return Outcome(sent)
 
-    def _step(self, contact_id: str, now: datetime, call: Callable, sent: list, seq: int | None = None) -> list[Emit]:
+    def _step(self, contact_id: str, now: datetime, call: Callable, sent: list, seq: int | None = None,
+              channel: str | None = None) -> list[Emit]:
         emits: list[Emit] = []
         engine = self.engine
         with self.store.transaction() as tx:
@@ -108,7 +110,10 @@ class Conductor:
             if seq is not None:
                 if (rec.get("last_seq") or 0) >= seq:
                     return emits  # handled before a crash; its effects are already saved
-                rec = tx.upsert_contact(contact_id, last_seq=seq)
+                changes = {"last_seq": seq}
+                if channel and channel != rec.get("channel"):
+                    changes["channel"] = channel
+                rec = tx.upsert_contact(contact_id, **changes)
             contact = view(rec)
             result = call(engine, tx.get_session(contact_id), contact)
             session, effects = result.session, list(result.effects)
@@ -146,7 +151,7 @@ class Conductor:
         if isinstance(effect, Send):
             msg = {"id": self.ids.next("m"), "to": effect.to, "text": effect.text, "key": effect.key,
                    "choices": [list(c) for c in effect.choices], "lang": effect.lang,
-                   "channel": self.channel_of(effect.to), "status": "queued", "created_at": now}
+                   "channel": channel_of(tx, effect.to, contact), "status": "queued", "created_at": now}
             tx.add_outbound(msg)
             sent.append(msg)
         elif isinstance(effect, UpdateContact):
@@ -164,3 +169,14 @@ class Conductor:
         elif isinstance(effect, Audit):
             tx.audit({"at": now, "contact": effect.contact, "what": effect.what, "data": dict(effect.data)})
         return contact
+
+
+def channel_of(tx, to: str, contact) -> str:
+    """Where a message to ``to`` goes: the channel that person last wrote from
+    (a Telegram id can only be reached on Telegram; anyone else defaults to SMS)."""
+    if to == contact.id:
+        channel = contact.fields.get("channel")
+    else:
+        rec = tx.get_contact(to)
+        channel = rec.get("channel") if rec else None
+    return channel or ("telegram" if to.startswith("tg:") else "sms")

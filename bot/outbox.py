@@ -9,7 +9,7 @@ get a message twice after a crash; never zero times.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping, Protocol
 
@@ -36,10 +36,15 @@ class PermanentSendError(Exception):
 class SendResult:
     status: str  # "sent" or "recorded"
     provider_id: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)  # saved on the message (e.g. segments)
 
 
 class Sender(Protocol):
     def send(self, msg: Mapping[str, Any]) -> SendResult: ...
+
+    # Optional: ``pacing(msg) -> [(key, interval_seconds, burst), …]``, the
+    # provider's rate limits this message counts against. Every worker shares
+    # them through the store (``rate_wait``).
 
 
 class RecordingSender:
@@ -86,6 +91,13 @@ class OutboxWorker:
             self.store.mark_outbound(msg["id"], "blocked", now, attempts=attempts, error="opted out")
             return
         sender = self.senders.get(msg.get("channel") or "sms", self.fallback)
+        wait = self._pace(sender, msg, now)
+        if wait:
+            # Over the provider's rate: back in the queue until the limiter
+            # allows it, without spending one of its attempts.
+            self.store.mark_outbound(msg["id"], "queued", now, attempts=attempts - 1,
+                                     retry_at=now + timedelta(seconds=wait))
+            return
         try:
             result = sender.send(msg)
         except PermanentSendError as exc:
@@ -95,7 +107,18 @@ class OutboxWorker:
         except Exception as exc:  # an unknown error is retried, then recorded
             self._retry(msg, attempts, now, f"{type(exc).__name__}: {exc}", None)
         else:
-            self.store.mark_outbound(msg["id"], result.status, now, attempts=attempts, provider_id=result.provider_id)
+            self.store.mark_outbound(msg["id"], result.status, now, attempts=attempts, provider_id=result.provider_id,
+                                     **dict(result.fields))
+
+    def _pace(self, sender, msg, now: datetime) -> float:
+        pacing = getattr(sender, "pacing", None)
+        if pacing is None:
+            return 0.0
+        for key, interval, burst in pacing(msg):
+            wait = self.store.rate_wait(key, interval, now, burst)
+            if wait:
+                return wait
+        return 0.0
 
     def _retry(self, msg, attempts: int, now: datetime, reason: str, retry_after: float | None) -> None:
         if attempts >= self.max_attempts:

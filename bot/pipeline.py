@@ -61,7 +61,8 @@ class Pipeline:
         sent: list = []
         with self.store.contact_lock(contact, timeout=self.lock_timeout):
             for row in self.store.pending_inbound(contact):
-                outcome: Outcome = self.conductor.message(contact, row["text"], self.clock(), seq=row["seq"])
+                outcome: Outcome = self.conductor.message(contact, row["text"], self.clock(), seq=row["seq"],
+                                                          channel=row["channel"])
                 sent.extend(outcome.sent)
                 self.store.mark_inbound_done(contact, row["seq"])
         return sent

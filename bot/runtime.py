@@ -99,7 +99,11 @@ def build(cfg: Config, store: Any | None = None, senders: dict | None = None, st
     ids = UuidIds()
     conductor = Conductor(flows, store, ids)
     clock = lambda: datetime.now(cfg.tz)  # noqa: E731
-    outbox = OutboxWorker(store, senders or {}, clock)
+    if senders is None:
+        from .channels import senders as channel_senders
+
+        senders = channel_senders(cfg)
+    outbox = OutboxWorker(store, senders, clock)
     if cfg.redis_url:
         from .jobs_rq import RQJobs
 

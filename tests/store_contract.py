@@ -561,3 +561,32 @@ class StoreContract:
         store.upsert_contact(A)
         store.remove_contact(A)
         assert [e["what"] for e in store.audit_entries(A)] == ["first", "second"]
+
+    # ------------------------------------------------------------ pacing
+    def test_rate_wait_lets_one_send_per_interval_through(self, store):
+        assert store.rate_wait("twilio:+1", 1.0, T0) == 0.0
+        wait = store.rate_wait("twilio:+1", 1.0, T0)
+        assert wait == pytest.approx(1.0, abs=1e-3)
+        assert store.rate_wait("twilio:+1", 1.0, T0 + timedelta(seconds=0.5)) == pytest.approx(0.5, abs=1e-3)
+        # a refused send was not counted: at the interval the next one goes
+        assert store.rate_wait("twilio:+1", 1.0, T0 + timedelta(seconds=1)) == 0.0
+        # other keys are independent
+        assert store.rate_wait("telegram:42", 1.0, T0) == 0.0
+
+    def test_rate_wait_allows_a_burst_then_the_steady_rate(self, store):
+        assert [store.rate_wait("tg", 0.1, T0, burst=3) for _ in range(3)] == [0.0, 0.0, 0.0]
+        assert store.rate_wait("tg", 0.1, T0, burst=3) == pytest.approx(0.1, abs=1e-3)
+        assert store.rate_wait("tg", 0.1, T0 + timedelta(seconds=0.1), burst=3) == 0.0
+
+    def test_rate_wait_counts_each_send_once_across_threads(self, store):
+        results: list[float] = []
+
+        def go():
+            results.append(store.rate_wait("shared", 10.0, T0))
+
+        threads = [threading.Thread(target=go) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results.count(0.0) == 1

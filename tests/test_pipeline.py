@@ -44,12 +44,11 @@ def test_one_contact_from_many_threads_is_handled_in_arrival_order(factory, tmp_
     handled = []
     original = pipe.conductor.message
 
-    def spy(contact, text, now, lang_hint=None, seq=None):
+    def spy(contact, text, now, lang_hint=None, seq=None, channel=None):
         handled.append((seq, text))
-        return original(contact, text, now, lang_hint, seq)
+        return original(contact, text, now, lang_hint, seq, channel)
 
     pipe.conductor.message = spy
-    store.upsert_contact(PARENT, lang="en") if hasattr(store, "upsert_contact") else None
     with store.transaction() as tx:
         tx.upsert_contact(PARENT, lang="en")
 

@@ -102,6 +102,13 @@ class Store(Protocol):
     def list_outbound(self, to: str | None = None, status: str | None = None, limit: int = 1000) -> list[dict]:
         """The newest ``limit`` matching messages, oldest first."""
 
+    # pacing (send rates shared by every worker process)
+    def rate_wait(self, key: str, interval: float, now: datetime, burst: int = 1) -> float:
+        """A generic cell rate limiter (GCRA): 0.0 when a send under ``key`` may go
+        now (and it is counted), else the seconds to wait (nothing counted).
+        ``interval`` is the seconds between sends at the steady rate; ``burst``
+        sends may go back to back."""
+
     # records
     def claim(self, kind: str, record_id: str, claimer: str) -> bool:
         """Atomically claim a record: True for the first caller only (even the same claimer

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 from ..engine.model import Session
 from .contacts import new_record
+from .rates import gcra
 
 
 class MemoryStore:
@@ -30,6 +31,7 @@ class MemoryStore:
         self.inbound: dict[tuple[str, str], dict] = {}  # (channel, provider_id) -> entry
         self.inbound_seq: dict[str, int] = {}
         self.claims: dict[tuple[str, str], str] = {}
+        self.rates: dict[str, float] = {}
         self._lock = threading.RLock()
         self._depth = 0
         self._contact_locks: dict[str, threading.Lock] = {}
@@ -216,6 +218,13 @@ class MemoryStore:
         with self._lock:
             return [copy.deepcopy(data) for (k, _), data in self.records.items()
                     if k == kind and all(same(data.get(f, missing), v) for f, v in where.items())]
+
+    def rate_wait(self, key: str, interval: float, now: datetime, burst: int = 1) -> float:
+        with self._lock:
+            wait, tat = gcra(self.rates.get(key), now.timestamp(), interval, burst)
+            if not wait:
+                self.rates[key] = tat
+            return wait
 
     def claim(self, kind: str, record_id: str, claimer: str) -> bool:
         with self._lock:

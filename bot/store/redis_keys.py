@@ -94,6 +94,10 @@ class Keys:
     def claim(self, kind: str, record_id: str) -> str:
         return f"{self.p}:{{r:{kind}}}:claim:{record_id}"  # SET NX claimer
 
+    # ------------------------------------------------ pacing
+    def rate(self, key: str) -> str:
+        return f"{self.p}:{{rate:{key}}}"  # the limiter's theoretical arrival time (epoch)
+
     # ------------------------------------------------ audit
     def audit(self) -> str:
         return f"{self.p}:{{audit}}:log"  # list of JSON entries, append only

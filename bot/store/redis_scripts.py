@@ -92,3 +92,15 @@ RELEASE_LOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+
+# KEYS: the limiter's key. ARGV: now epoch, interval seconds, burst.
+# GCRA as in bot/store/rates.py; returns the wait as a string (0 = go, counted).
+RATE_WAIT = """
+local now, interval, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local early = tat - now - (burst - 1) * interval
+if early > 0.000001 then return tostring(early) end
+redis.call('SET', KEYS[1], tostring(tat + interval), 'PX', math.ceil((tat + interval - now) * 1000) + 1000)
+return '0'
+"""

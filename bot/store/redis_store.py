@@ -90,6 +90,7 @@ class RedisStore:
         self._lease_outbound = self.r.register_script(lua.LEASE_OUTBOUND)
         self._mark_outbound = self.r.register_script(lua.MARK_OUTBOUND)
         self._release_lock = self.r.register_script(lua.RELEASE_LOCK)
+        self._rate_wait = self.r.register_script(lua.RATE_WAIT)
 
     def close(self) -> None:
         self.r.close()
@@ -291,6 +292,9 @@ class RedisStore:
         return [{f: loads(v) for f, v in h.items() if not f.startswith("_")} for h in pipe.execute() if h]
 
     # ------------------------------------------------------------ records
+    def rate_wait(self, key: str, interval: float, now: datetime, burst: int = 1) -> float:
+        return float(self._rate_wait(keys=[self.keys.rate(key)], args=[epoch(now), interval, burst]))
+
     def claim(self, kind: str, record_id: str, claimer: str) -> bool:
         return bool(self.r.set(self.keys.claim(kind, record_id), claimer, nx=True))
 

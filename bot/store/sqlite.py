@@ -28,6 +28,7 @@ from typing import Any, Iterator
 
 from ..engine.model import Session
 from .contacts import new_record
+from .rates import gcra
 from .sqlite_schema import SCHEMA, SCHEMA_VERSION, dt, dumps, index_value, loads, ts
 
 DEFAULT_PATH = "var/vecina.db"
@@ -359,6 +360,14 @@ class SQLiteStore:
             args += [kind, field, encoded]
         rows = [loads(r[0]) for r in self._read().execute(sql + " ORDER BY r.rowid", args).fetchall()]
         return [r for r in rows if all(f in r and r[f] == v for f, v in rest.items())]
+
+    def rate_wait(self, key: str, interval: float, now: datetime, burst: int = 1) -> float:
+        with self._write() as c:
+            row = c.execute("SELECT tat FROM rates WHERE key = ?", (key,)).fetchone()
+            wait, tat = gcra(row[0] if row else None, now.timestamp(), interval, burst)
+            if not wait:
+                c.execute("INSERT OR REPLACE INTO rates (key, tat) VALUES (?, ?)", (key, tat))
+            return wait
 
     def claim(self, kind: str, record_id: str, claimer: str) -> bool:
         with self._write() as c:

@@ -30,6 +30,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             ok = False
         return jsonify(ok=ok, profile="scaled" if cfg.redis_url else "embedded"), (200 if ok else 503)
 
+    from ..channels import init_app as init_channels
+
+    init_channels(app, rt)
     return app
 
 
