@@ -25,6 +25,10 @@ from .store.contacts import view
 
 MAX_HOPS = 20  # events one input may set off across contacts
 MAX_ACTIONS = 20  # actions one step may run
+# Channels that can only answer inside the provider's own session (a USSD
+# screen): a reply during the step goes there, but later messages (timers,
+# other people's actions) go by the contact's usual channel, SMS by default.
+SESSION_CHANNELS = frozenset({"ussd"})
 
 
 @dataclass
@@ -111,7 +115,7 @@ class Conductor:
                 if (rec.get("last_seq") or 0) >= seq:
                     return emits  # handled before a crash; its effects are already saved
                 changes = {"last_seq": seq}
-                if channel and channel != rec.get("channel"):
+                if channel and channel not in SESSION_CHANNELS and channel != rec.get("channel"):
                     changes["channel"] = channel
                 rec = tx.upsert_contact(contact_id, **changes)
             contact = view(rec)
@@ -124,7 +128,7 @@ class Conductor:
                     if isinstance(effect, CallAction):
                         action_call = effect
                         continue
-                    contact = self._apply(tx, effect, contact, now, sent, emits)
+                    contact = self._apply(tx, effect, contact, now, sent, emits, channel)
                 if action_call is None:
                     break
                 actions_run += 1
@@ -133,7 +137,7 @@ class Conductor:
                 else:
                     outcome = self._run_action(tx, action_call, contact, now, engine)
                     for effect in outcome.effects:
-                        contact = self._apply(tx, effect, contact, now, sent, emits)
+                        contact = self._apply(tx, effect, contact, now, sent, emits, channel)
                     result = engine.resume(session, contact, outcome, now, self.ids)
                 session, effects = result.session, list(result.effects)
             tx.save_session(session)
@@ -147,11 +151,14 @@ class Conductor:
         ctx = ActionContext(contact, tx, engine.catalog, now, self.ids, self.settings)
         return action.run(ctx, call.params)
 
-    def _apply(self, tx, effect, contact, now, sent: list, emits: list):
+    def _apply(self, tx, effect, contact, now, sent: list, emits: list, reply_channel: str | None = None):
         if isinstance(effect, Send):
+            # A reply goes back the way the message came; anyone else's by their channel.
+            to_channel = reply_channel if reply_channel and effect.to == contact.id else channel_of(tx, effect.to,
+                                                                                                     contact)
             msg = {"id": self.ids.next("m"), "to": effect.to, "text": effect.text, "key": effect.key,
                    "choices": [list(c) for c in effect.choices], "lang": effect.lang,
-                   "channel": channel_of(tx, effect.to, contact), "status": "queued", "created_at": now}
+                   "channel": to_channel, "status": "queued", "created_at": now}
             tx.add_outbound(msg)
             sent.append(msg)
         elif isinstance(effect, UpdateContact):

@@ -175,3 +175,23 @@ def test_no_message_reaches_someone_who_texted_stop(factory, tmp_path):
     OutboxWorker(store, {"sms": sender}, clock).run_once()
     statuses = [(m["key"], m["status"]) for m in store.list_outbound(to=PARENT)]
     assert statuses == [("main.welcome", "blocked"), ("main.menu", "blocked"), ("keywords.stop_reply", "sent")]
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_replies_go_back_on_the_channel_the_message_came_from(factory, tmp_path):
+    store, clock, pipe = make(factory, tmp_path)
+    assert {m["channel"] for m in pipe.inbound(Inbound("whatsapp", "WA1", PARENT, "hello")).sent} == {"whatsapp"}
+    assert store.get_contact(PARENT)["channel"] == "whatsapp"
+    assert {m["channel"] for m in pipe.inbound(Inbound("sms", "SM2", PARENT, "MENU")).sent} == {"sms"}
+    # A USSD screen answers only inside its session: the reply is for the
+    # screen, but the contact's channel for later messages stays SMS.
+    assert {m["channel"] for m in pipe.inbound(Inbound("ussd", "AT1", PARENT, "MENU")).sent} == {"ussd"}
+    assert store.get_contact(PARENT)["channel"] == "sms"
+    # A timer's message (no inbound) goes by the stored channel.
+    from bot.conversation import channel_of
+
+    with store.transaction() as tx:
+        from bot.store.contacts import view
+
+        assert channel_of(tx, PARENT, view(tx.get_contact("+14155550199") or {"id": "+14155550199"})) == "sms"
+        assert channel_of(tx, "tg:42", view({"id": "+14155550199"})) == "telegram"
