@@ -112,6 +112,8 @@ class Conductor:
         with self.store.transaction() as tx:
             rec = tx.get_contact(contact_id) or tx.upsert_contact(contact_id, created_at=now)
             if seq is not None:
+                # The inbound's "handled" mark commits with the step itself.
+                tx.mark_inbound_done(contact_id, seq)
                 if (rec.get("last_seq") or 0) >= seq:
                     return emits  # handled before a crash; its effects are already saved
                 changes = {"last_seq": seq}

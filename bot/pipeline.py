@@ -1,14 +1,14 @@
 """The path of every inbound message, whatever the channel (DESIGN.md).
 
-    record (idempotent on the provider's id) -> per-contact lock -> drain that
+    record (idempotent on the provider's id) + per-contact lock -> drain that
     contact's pending messages in arrival order -> one step each (global
     keywords, engine, effects) in one store transaction -> kick the sender
 
 Whoever holds a contact's lock handles all of that contact's pending messages
 in sequence order, so ten web threads receiving one person's texts at once
 still run them one at a time, in the order they arrived. The last handled
-sequence number is saved with the step, so a crash between the step's commit
-and its "done" mark never runs a message twice.
+sequence number and the row's "handled" mark are saved with the step, in its
+transaction, so a crash never runs a message twice nor strands it.
 """
 from __future__ import annotations
 
@@ -46,25 +46,29 @@ class Pipeline:
         self.lock_timeout = lock_timeout
 
     def inbound(self, msg: Inbound) -> Accepted:
-        now = self.clock()
-        seq = self.store.record_inbound(msg.channel, msg.provider_id, msg.contact, msg.text, now, dict(msg.meta))
-        # A repeat is not recorded again, but it still drains: the provider
-        # retries when the first attempt failed after recording (say the
-        # contact's lock timed out), and that message must not wait for the
-        # person's next text. With nothing pending the drain does nothing.
-        sent = self.drain(msg.contact)
+        # A repeat (seq None) is not recorded again, but it still drains: the
+        # provider retries when the first attempt failed after recording (say
+        # the contact's lock timed out), and that message must not wait for
+        # the person's next text. With nothing pending the drain does nothing.
+        with self.store.receive(msg.channel, msg.provider_id, msg.contact, msg.text, self.clock(), dict(msg.meta),
+                                timeout=self.lock_timeout) as seq:
+            sent = self._handle_pending(msg.contact)
         if sent:
             self.kick()
         return Accepted(seq is None, sent)
 
     def drain(self, contact: str) -> list:
-        sent: list = []
+        """Handle whatever ``contact`` has pending (a sweeper's or a test's call)."""
         with self.store.contact_lock(contact, timeout=self.lock_timeout):
-            for row in self.store.pending_inbound(contact):
-                outcome: Outcome = self.conductor.message(contact, row["text"], self.clock(), seq=row["seq"],
-                                                          channel=row["channel"])
-                sent.extend(outcome.sent)
-                self.store.mark_inbound_done(contact, row["seq"])
+            return self._handle_pending(contact)
+
+    def _handle_pending(self, contact: str) -> list:
+        sent: list = []
+        for row in self.store.pending_inbound(contact):
+            # the step marks the row handled in its own transaction
+            outcome: Outcome = self.conductor.message(contact, row["text"], self.clock(), seq=row["seq"],
+                                                      channel=row["channel"])
+            sent.extend(outcome.sent)
         return sent
 
     def tick(self) -> list:

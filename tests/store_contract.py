@@ -590,3 +590,47 @@ class StoreContract:
         for t in threads:
             t.join()
         assert results.count(0.0) == 1
+
+    # ------------------------------------------------------------ receive (record + lock)
+    def test_receive_records_once_and_holds_the_contact_lock(self, store):
+        with store.receive("sms", "SM1", A, "hola", T0, {"n": 1}) as seq:
+            assert seq == 1
+            with pytest.raises(TimeoutError):  # held: nobody else gets the contact
+                with store.contact_lock(A, timeout=0.05):
+                    pass
+            assert [(r["seq"], r["text"], r["meta"]) for r in store.pending_inbound(A)] == [(1, "hola", {"n": 1})]
+            with store.transaction() as tx:
+                tx.mark_inbound_done(A, 1)
+        with store.receive("sms", "SM1", A, "hola", T0) as seq:  # a provider's retry
+            assert seq is None
+            assert store.pending_inbound(A) == []
+        with store.contact_lock(A, timeout=0.5):  # released after each
+            pass
+
+    def test_receive_waits_for_the_lock_and_still_records(self, store):
+        done = threading.Event()
+        order = []
+
+        def second():
+            with store.receive("sms", "SM2", A, "two", T0, timeout=5) as seq:
+                order.append(("second", seq, [r["seq"] for r in store.pending_inbound(A)]))
+            done.set()
+
+        with store.contact_lock(A):
+            t = threading.Thread(target=second)
+            t.start()
+            time.sleep(0.1)
+            order.append(("first",))
+        assert done.wait(5)
+        t.join()
+        assert order == [("first",), ("second", 1, [1])]
+
+    def test_reads_inside_the_lock_see_a_commit_made_inside_it(self, store):
+        with store.transaction() as tx:
+            tx.upsert_contact(A, name="Ana")
+        with store.receive("sms", "SM3", A, "x", T0):
+            with store.transaction() as tx:
+                assert tx.get_contact(A)["name"] == "Ana"
+                tx.upsert_contact(A, name="Ana María")
+            with store.transaction() as tx:  # not a stale copy loaded with the lock
+                assert tx.get_contact(A)["name"] == "Ana María"

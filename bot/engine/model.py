@@ -5,7 +5,7 @@ frozen dataclasses the shell carries out. Nothing here does I/O.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from collections.abc import Mapping
@@ -167,11 +167,11 @@ def encode_value(value: Any, utc: bool = False) -> Any:
     return value
 
 
-def _copy_containers(value: Any) -> Any:
+def copy_containers(value: Any) -> Any:
     if type(value) is dict:
-        return {k: _copy_containers(v) for k, v in value.items()}
+        return {k: copy_containers(v) for k, v in value.items()}
     if type(value) is list:
-        return [_copy_containers(v) for v in value]
+        return [copy_containers(v) for v in value]
     return value
 
 
@@ -212,11 +212,19 @@ class Session:
         so only containers are copied."""
         new = object.__new__(Session)
         new.__dict__.update(self.__dict__)
-        new.vars = _copy_containers(self.vars)
+        vars_ = self.vars
+        if type(vars_) is dict:
+            vars_ = vars_.copy()
+            for key, value in vars_.items():  # usually all scalars: one C-level copy, no recursion
+                if type(value) is dict or type(value) is list:
+                    vars_[key] = copy_containers(value)
+        new.vars = vars_
         return new
 
     def to_dict(self) -> dict:
-        return encode_value(asdict(self))
+        # encode_value builds fresh containers, so no asdict() deep copy first
+        # (it cost more than the rest of a stored step).
+        return encode_value({name: getattr(self, name) for name in self.__dataclass_fields__})
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Session":

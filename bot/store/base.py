@@ -30,7 +30,7 @@ Records come back exactly as stored (no id or kind added).
 """
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, Iterable, Protocol
 
@@ -49,6 +49,8 @@ class Tx(Protocol):
     def cancel_timer(self, timer_id: str) -> None: ...
     # outbox: msg has id, to, text, key, choices, lang, channel, status="queued", created_at
     def add_outbound(self, msg: dict) -> None: ...
+    # inbound log: the step that handled a message marks it, in its own transaction
+    def mark_inbound_done(self, contact: str, seq: int) -> None: ...
     # records and audit
     def add_record(self, kind: str, data: dict) -> None:
         """put_record under ``data["id"]`` when it has one, else under a fresh id."""
@@ -75,11 +77,17 @@ class Store(Protocol):
         """Log an inbound message; its per-contact sequence number, or None when
         this (channel, provider_id) was seen before (a provider retry)."""
 
+    def receive(self, channel: str, provider_id: str, contact: str, text: str, received_at: datetime,
+                meta: dict | None = None, timeout: float = 10.0) -> AbstractContextManager[int | None]:
+        """``record_inbound`` then ``contact_lock``: a context manager that holds
+        the contact's lock and yields the new message's sequence number (None
+        for a repeat). What the pipeline does with every inbound; Redis does
+        both in one round trip. The other stores use :func:`receive_then_lock`."""
+
     def pending_inbound(self, contact: str) -> list[dict]:
         """Inbound messages of ``contact`` not yet handled, in arrival order:
         dicts with channel, provider_id, contact, seq, text, received_at, meta."""
 
-    def mark_inbound_done(self, contact: str, seq: int) -> None: ...
 
     # timers
     def claim_due_timers(self, now: datetime, limit: int = 100) -> list[dict]:
@@ -120,3 +128,12 @@ class Store(Protocol):
     def list_contacts(self, role: str | None = None) -> list[dict]: ...
     def remove_contact(self, contact_id: str) -> bool: ...
     def audit_entries(self, contact: str | None = None) -> Iterable[dict]: ...
+
+
+@contextmanager
+def receive_then_lock(store, channel: str, provider_id: str, contact: str, text: str, received_at: datetime,
+                      meta: dict | None = None, timeout: float = 10.0):
+    """:meth:`Store.receive` from the two primitives."""
+    seq = store.record_inbound(channel, provider_id, contact, text, received_at, meta)
+    with store.contact_lock(contact, timeout=timeout):
+        yield seq

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterator
 
 from ..engine.model import Session
+from .base import receive_then_lock
 from .contacts import new_record
 from .rates import gcra
 
@@ -183,6 +184,10 @@ class MemoryStore:
                                  "text": text, "received_at": received_at, "meta": copy.deepcopy(meta or {}),
                                  "done": False}
             return seq
+
+    def receive(self, channel: str, provider_id: str, contact: str, text: str, received_at: datetime,
+                meta: dict | None = None, timeout: float = 10.0):
+        return receive_then_lock(self, channel, provider_id, contact, text, received_at, meta, timeout)
 
     def pending_inbound(self, contact: str) -> list[dict]:
         with self._lock:

@@ -88,6 +88,37 @@ return 1
 """
 
 # KEYS: lock. ARGV: token. Delete only our own lock.
+# KEYS: the contact's lock, pending zset, inbound hash, contact, session.
+# ARGV: token, ttl ms. Takes the lock (or returns nil) and, in the same round
+# trip, loads what the step holding it reads first: its pending messages, the
+# contact record and the session.
+LOCK_AND_LOAD = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+local seqs = redis.call('ZRANGE', KEYS[2], 0, -1)
+local rows = {}
+if #seqs > 0 then rows = redis.call('HMGET', KEYS[3], unpack(seqs)) end
+return {seqs, rows, redis.call('GET', KEYS[4]), redis.call('GET', KEYS[5])}
+"""
+
+# RECORD_INBOUND then LOCK_AND_LOAD in one round trip (RedisStore.receive).
+# KEYS: seen, seq, inbound hash, pending zset, lock, contact, session.
+# ARGV: seen ttl, message JSON, token, lock ttl ms.
+# Returns {seq or 0 (a repeat), locked 0/1, seqs, rows, contact, session}.
+RECEIVE = """
+local seq = 0
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  seq = redis.call('INCR', KEYS[2])
+  redis.call('SET', KEYS[1], seq, 'EX', tonumber(ARGV[1]))
+  redis.call('HSET', KEYS[3], seq, ARGV[2])
+  redis.call('ZADD', KEYS[4], seq, seq)
+end
+if not redis.call('SET', KEYS[5], ARGV[3], 'NX', 'PX', ARGV[4]) then return {seq, 0} end
+local seqs = redis.call('ZRANGE', KEYS[4], 0, -1)
+local rows = {}
+if #seqs > 0 then rows = redis.call('HMGET', KEYS[3], unpack(seqs)) end
+return {seq, 1, seqs, rows, redis.call('GET', KEYS[6]), redis.call('GET', KEYS[7])}
+"""
+
 RELEASE_LOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0

@@ -51,6 +51,7 @@ What is not
 """
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -91,6 +92,9 @@ class RedisStore:
         self._mark_outbound = self.r.register_script(lua.MARK_OUTBOUND)
         self._release_lock = self.r.register_script(lua.RELEASE_LOCK)
         self._rate_wait = self.r.register_script(lua.RATE_WAIT)
+        self._lock_and_load = self.r.register_script(lua.LOCK_AND_LOAD)
+        self._receive = self.r.register_script(lua.RECEIVE)
+        self._local = threading.local()  # per thread: what came with the contact lock
 
     def close(self) -> None:
         self.r.close()
@@ -157,33 +161,89 @@ class RedisStore:
     # ------------------------------------------------------------ contact lock
     @contextmanager
     def contact_lock(self, contact_id: str, timeout: float = 10.0):
-        key, token = self.keys.lock(contact_id), uuid.uuid4().hex
+        token = uuid.uuid4().hex
+        self._acquire(contact_id, token, timeout)
+        try:
+            yield
+        finally:
+            self._release(contact_id, token)
+
+    @contextmanager
+    def receive(self, channel: str, provider_id: str, contact: str, text: str, received_at: datetime,
+                meta: dict | None = None, timeout: float = 10.0):
+        """record_inbound + contact_lock, in one round trip when the lock is free."""
+        k, token = self.keys, uuid.uuid4().hex
+        got = self._receive(
+            keys=[k.seen(contact, channel, provider_id), k.inbound_seq(contact), k.inbound(contact),
+                  k.inbound_pending(contact), k.lock(contact), k.contact(contact), k.session(contact)],
+            args=[SEEN_TTL, self._inbound_json(channel, provider_id, contact, text, received_at, meta), token,
+                  int(self.lock_ttl * 1000)])
+        seq = int(got[0]) or None
+        if got[1]:
+            self._prefetch(contact, *got[2:])
+        else:
+            self._acquire(contact, token, timeout)
+        try:
+            yield seq
+        finally:
+            self._release(contact, token)
+
+    def _acquire(self, contact_id: str, token: str, timeout: float) -> None:
+        k = self.keys
         deadline = time.monotonic() + timeout
         pause = 0.002
-        while not self.r.set(key, token, nx=True, px=int(self.lock_ttl * 1000)):
+        keys = [k.lock(contact_id), k.inbound_pending(contact_id), k.inbound(contact_id), k.contact(contact_id),
+                k.session(contact_id)]
+        while not (got := self._lock_and_load(keys=keys, args=[token, int(self.lock_ttl * 1000)])):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError(f"contact {contact_id} is locked by another step (waited {timeout}s)")
             time.sleep(min(pause, left))
             pause = min(pause * 2, 0.05)
-        try:
-            yield
-        finally:
-            self._release_lock(keys=[key], args=[token])
+        self._prefetch(contact_id, *got)
+
+    def _prefetch(self, contact_id: str, seqs, rows, contact_raw, session_raw) -> None:
+        # What the lock's holder reads first, loaded with the lock (one round
+        # trip, not four). Each part is used once, and any commit drops the
+        # rest (RedisTx.commit), so nothing stale is ever read from it.
+        self._local.prefetch = {
+            "id": contact_id, "contact": contact_raw, "session": session_raw,
+            "pending": [{**loads(raw), "seq": int(seq)} for seq, raw in zip(seqs, rows) if raw is not None]}
+
+    def _release(self, contact_id: str, token: str) -> None:
+        self._local.prefetch = None
+        self._release_lock(keys=[self.keys.lock(contact_id)], args=[token])
+
+    def take_prefetched(self, contact_id: str, part: str) -> tuple[bool, Any]:
+        """(True, value) when ``part`` of ``contact_id`` came with this thread's lock and is unused."""
+        pre = getattr(self._local, "prefetch", None)
+        if pre is not None and pre["id"] == contact_id and part in pre:
+            return True, pre.pop(part)
+        return False, None
+
+    def drop_prefetched(self) -> None:
+        self._local.prefetch = None
 
     # ------------------------------------------------------------ inbound
     def record_inbound(self, channel: str, provider_id: str, contact: str, text: str,
                        received_at: datetime, meta: dict | None = None) -> int | None:
         k = self.keys
-        data = dumps({"channel": channel, "provider_id": provider_id, "contact": contact, "text": text,
-                      "received_at": received_at, "meta": meta or {}})
+        data = self._inbound_json(channel, provider_id, contact, text, received_at, meta)
         seq = self._record_inbound(
             keys=[k.seen(contact, channel, provider_id), k.inbound_seq(contact), k.inbound(contact),
                   k.inbound_pending(contact)],
             args=[SEEN_TTL, data])
         return None if seq is None else int(seq)
 
+    @staticmethod
+    def _inbound_json(channel, provider_id, contact, text, received_at, meta) -> str:
+        return dumps({"channel": channel, "provider_id": provider_id, "contact": contact, "text": text,
+                      "received_at": received_at, "meta": meta or {}})
+
     def pending_inbound(self, contact: str) -> list[dict]:
+        hit, rows = self.take_prefetched(contact, "pending")
+        if hit:
+            return rows
         seqs = self.r.zrange(self.keys.inbound_pending(contact), 0, -1)
         if not seqs:
             return []

@@ -4,14 +4,14 @@ indexes. How the groups commit, and what that makes atomic: ``redis_store.py``.
 """
 from __future__ import annotations
 
-import copy
+
 import json
 import time
 import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..engine.model import Session
+from ..engine.model import Session, copy_containers
 from .contacts import new_record
 from .redis_keys import dumps, epoch, loads
 
@@ -26,31 +26,38 @@ class RedisTx:
         self._store = store
         self._r = store.r
         self._k = store.keys
-        self._contacts: dict[str, dict] = {}
+        self._contacts: dict[str, dict] = {}  # written by this step
+        self._read_contacts: dict[str, dict | None] = {}  # read by this step
         self._sessions: dict[str, dict] = {}
         self._timers: dict[str, tuple[str, dict]] = {}  # id -> (contact, {at, event, data})
         self._cancels: dict[str, str] = {}  # id -> contact whose stored timer goes
         self._records: dict[tuple[str, str], dict] = {}
         self._outbox: list[dict] = []
         self._audit: list[dict] = []
+        self._done: dict[str, list[int]] = {}  # contact -> inbound seqs handled by this step
 
     # ------------------------------------------------------------ contacts
     def get_contact(self, contact_id: str) -> dict | None:
         if contact_id in self._contacts:
-            return copy.deepcopy(self._contacts[contact_id])
-        return loads(self._r.get(self._k.contact(contact_id)))
+            return copy_containers(self._contacts[contact_id])
+        if contact_id not in self._read_contacts:  # read once per step
+            hit, raw = self._store.take_prefetched(contact_id, "contact")
+            self._read_contacts[contact_id] = loads(raw if hit else self._r.get(self._k.contact(contact_id)))
+        return copy_containers(self._read_contacts[contact_id])
 
     def upsert_contact(self, contact_id: str, **changes: Any) -> dict:
         rec = self.get_contact(contact_id) or new_record(contact_id)
-        rec.update(copy.deepcopy(changes))
+        rec.update(copy_containers(changes))
         self._contacts[contact_id] = rec
-        return copy.deepcopy(rec)
+        return copy_containers(rec)
 
     # ------------------------------------------------------------ sessions
     def get_session(self, contact_id: str) -> Session | None:
         if contact_id in self._sessions:
             return Session.from_dict(self._sessions[contact_id])
-        raw = self._r.get(self._k.session(contact_id))
+        hit, raw = self._store.take_prefetched(contact_id, "session")
+        if not hit:
+            raw = self._r.get(self._k.session(contact_id))
         return Session.from_dict(json.loads(raw)) if raw else None
 
     def save_session(self, session: Session) -> None:
@@ -61,7 +68,7 @@ class RedisTx:
         owner = self._r.hget(self._k.timer_owner(), timer_id)
         if owner is not None and owner != contact:  # the same id moves to another contact
             self._cancels[timer_id] = owner
-        self._timers[timer_id] = (contact, {"at": at, "event": event, "data": copy.deepcopy(dict(data))})
+        self._timers[timer_id] = (contact, {"at": at, "event": event, "data": copy_containers(dict(data))})
 
     def cancel_timer(self, timer_id: str) -> None:
         self._timers.pop(timer_id, None)
@@ -69,29 +76,34 @@ class RedisTx:
         if owner is not None:
             self._cancels[timer_id] = owner
 
+    # ------------------------------------------------------------ inbound log
+    def mark_inbound_done(self, contact: str, seq: int) -> None:
+        self._done.setdefault(contact, []).append(seq)
+
     # ------------------------------------------------------------ outbox, records, audit
     def add_outbound(self, msg: dict) -> None:
-        self._outbox.append(copy.deepcopy(dict(msg)))
+        self._outbox.append(copy_containers(dict(msg)))
 
     def add_record(self, kind: str, data: dict) -> None:
         self.put_record(kind, str(data.get("id") or uuid.uuid4().hex), data)
 
     def put_record(self, kind: str, record_id: str, data: dict) -> None:
-        self._records[(kind, record_id)] = copy.deepcopy(dict(data))
+        self._records[(kind, record_id)] = copy_containers(dict(data))
 
     def get_record(self, kind: str, record_id: str) -> dict | None:
         if (kind, record_id) in self._records:
-            return copy.deepcopy(self._records[(kind, record_id)])
+            return copy_containers(self._records[(kind, record_id)])
         return loads(self._r.hget(self._k.records(kind), record_id))
 
     def audit(self, entry: dict) -> None:
-        self._audit.append(copy.deepcopy(dict(entry)))
+        self._audit.append(copy_containers(dict(entry)))
 
     # ------------------------------------------------------------ commit
     def commit(self) -> None:
         groups = self.groups()
         if not groups:
             return
+        self._store.drop_prefetched()  # what came with the lock is older than this commit
         if self._store.per_slot:  # Cluster: one MULTI/EXEC per slot, in order
             for group in groups:
                 pipe = self._r.pipeline(transaction=True)
@@ -124,6 +136,9 @@ class RedisTx:
             ops(cid).append(lambda p, key=k.timers(cid), tid=tid: p.hdel(key, tid))
         for tid, (cid, timer) in self._timers.items():
             ops(cid).append(lambda p, key=k.timers(cid), tid=tid, v=dumps(timer): p.hset(key, tid, v))
+        for cid, seqs in self._done.items():
+            ops(cid).append(lambda p, key=k.inbound_pending(cid), seqs=seqs: p.zrem(key, *seqs))
+            ops(cid).append(lambda p, key=k.inbound(cid), seqs=seqs: p.hdel(key, *seqs))
         out += per_contact.values()
 
         per_kind: dict[str, list] = {}

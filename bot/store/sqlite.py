@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..engine.model import Session
+from .base import receive_then_lock
 from .contacts import new_record
 from .rates import gcra
 from .sqlite_schema import SCHEMA, SCHEMA_VERSION, dt, dumps, index_value, loads, ts
@@ -318,6 +319,10 @@ class SQLiteStore:
                       "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
                       (channel, provider_id, contact, seq, text, ts(received_at), dumps(meta or {})))
             return seq
+
+    def receive(self, channel: str, provider_id: str, contact: str, text: str, received_at: datetime,
+                meta: dict | None = None, timeout: float = 10.0):
+        return receive_then_lock(self, channel, provider_id, contact, text, received_at, meta, timeout)
 
     def pending_inbound(self, contact: str) -> list[dict]:
         rows = self._read().execute(

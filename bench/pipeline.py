@@ -1,0 +1,184 @@
+"""The message pipeline, inbound to outbox, in one process on one core.
+
+Run from the repo root (Redis at ``REDIS_URL_BENCH``, default
+``redis://127.0.0.1:6379/15``; the bench writes under a key prefix of its own
+and deletes it afterwards):
+
+    .venv/bin/python bench/pipeline.py            # ~20 s
+    .venv/bin/python bench/pipeline.py --quick    # a smoke run
+
+stdout holds only ``name: value`` lines; progress goes to stderr.
+
+What one message costs here is everything between a provider's webhook and the
+outbox, as the web process does it: record the inbound (idempotent on the
+provider id), take the contact's lock, read the pending inbound, run the
+engine step (the typical prompt-and-answer step of bench/flows/bench.yaml),
+commit session + outbox row + "handled" mark in one store transaction, release
+the lock. Only the HTTP parsing and the provider call are left out (those are
+``bench/webhook.py``'s). Many contacts take turns, as on a live line, and the
+clock moves one second per message so no contact trips the hourly loop guard.
+
+Figures:
+* ``pipeline_sqlite_msgs_per_s`` / ``pipeline_redis_msgs_per_s``: median of
+  the runs (targets 1,500 and 3,000);
+* ``redis_bytes_per_session``: ``MEMORY USAGE`` of one contact's session key
+  after its conversation has run a while (target < 2 KB), and
+  ``redis_bytes_per_contact`` for all of that contact's keys (contact record,
+  session, inbound log and its indexes), for context.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from engine import ANSWERS, PRIME_ANSWER, build_flowset  # noqa: E402  (bench/engine.py)
+
+from bot.conversation import Conductor  # noqa: E402
+from bot.engine.runner import Engine, Settings  # noqa: E402
+from bot.pipeline import Inbound, Pipeline  # noqa: E402
+from bot.runtime import UuidIds  # noqa: E402
+
+REDIS_URL = os.environ.get("REDIS_URL_BENCH", "redis://127.0.0.1:6379/15")
+START = datetime(2026, 3, 2, 13, 0, tzinfo=timezone.utc)
+
+
+def log(*args) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+class Clock:
+    """One second per message: each of N contacts answers every N seconds."""
+
+    def __init__(self):
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self) -> None:
+        self.now += timedelta(seconds=1)
+
+
+def contact(i: int) -> str:
+    return f"+1415555{i:04d}"
+
+
+class Line:
+    """A pipeline on one store with ``contacts`` people each inside the bench loop."""
+
+    def __init__(self, store, engine: Engine, contacts: int):
+        self.store = store
+        self.clock = Clock()
+        self.pipe = Pipeline(store, Conductor(engine, store, UuidIds()), self.clock)
+        self.contacts = [contact(i) for i in range(contacts)]
+        self.turn = {c: 0 for c in self.contacts}
+        self.n = 0
+        with store.transaction() as tx:
+            for c in self.contacts:
+                tx.upsert_contact(c, lang="en")
+        for c in self.contacts:  # into the loop: BENCH starts it, the prime answer leaves it on "hours"
+            self.send(c, "BENCH")
+            self.send(c, PRIME_ANSWER)
+
+    def send(self, who: str, text: str) -> int:
+        self.n += 1
+        self.clock.tick()
+        return len(self.pipe.inbound(Inbound("sms", f"B{self.n}", who, text)).sent)
+
+    def run(self, messages: int) -> float:
+        """Seconds for ``messages`` answers, contacts taking turns."""
+        people = self.contacts
+        t0 = time.perf_counter()
+        sent = 0
+        for i in range(messages):
+            who = people[i % len(people)]
+            k = self.turn[who]
+            self.turn[who] = k + 1
+            sent += self.send(who, ANSWERS[k % len(ANSWERS)])
+        elapsed = time.perf_counter() - t0
+        if sent != messages:  # every answer is valid: exactly one prompt back each
+            raise SystemExit(f"expected {messages} replies, the pipeline queued {sent}")
+        return elapsed
+
+
+def sqlite_store(folder: str):
+    from bot.store.sqlite import SQLiteStore
+
+    return SQLiteStore(os.path.join(folder, f"bench-{uuid.uuid4().hex[:6]}.db"))
+
+
+def redis_store(prefix: str):
+    from bot.store.redis_store import RedisStore
+
+    store = RedisStore(REDIS_URL, prefix=prefix)
+    if not store.ping():
+        raise SystemExit(f"Redis at {REDIS_URL} does not answer")
+    return store
+
+
+def drop_prefix(store) -> None:
+    for key in store.r.scan_iter(match=f"{store.prefix}:*", count=1000):
+        store.r.delete(key)
+
+
+def measure(make, engine: Engine, contacts: int, messages: int, repeats: int, name: str) -> tuple[float, object]:
+    rates = []
+    line = None
+    for r in range(repeats):
+        store = make()
+        line = Line(store, engine, contacts)
+        elapsed = line.run(messages)
+        rates.append(messages / elapsed)
+        log(f"{name} run {r + 1}: {messages / elapsed:,.0f} msgs/s")
+        if r < repeats - 1 and hasattr(store, "r"):
+            drop_prefix(store)
+    return statistics.median(rates), line
+
+
+def redis_sizes(store, who: str) -> tuple[int, int]:
+    keys = store.keys
+    session = store.r.memory_usage(keys.session(who)) or 0
+    total = sum(store.r.memory_usage(k) or 0 for k in keys.contact_keys(who) if store.r.exists(k))
+    return session, total
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="a smoke run")
+    ap.add_argument("--messages", type=int, default=3000)
+    ap.add_argument("--contacts", type=int, default=200)
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.messages, args.contacts, args.repeats = 300, 50, 1
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core, as the target says
+    engine = Engine(build_flowset(), Settings())
+    with tempfile.TemporaryDirectory() as folder:
+        rate, _ = measure(lambda: sqlite_store(folder), engine, args.contacts, args.messages, args.repeats, "sqlite")
+        print(f"pipeline_sqlite_msgs_per_s: {rate:.0f}", flush=True)
+    prefix = f"bench{uuid.uuid4().hex[:6]}"
+    rate, line = measure(lambda: redis_store(prefix), engine, args.contacts, args.messages, args.repeats, "redis")
+    try:
+        print(f"pipeline_redis_msgs_per_s: {rate:.0f}", flush=True)
+        session, total = redis_sizes(line.store, line.contacts[0])
+        print(f"redis_bytes_per_session: {session}")
+        print(f"redis_bytes_per_contact: {total}")
+    finally:
+        drop_prefix(line.store)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
