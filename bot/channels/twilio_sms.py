@@ -1,0 +1,190 @@
+"""The Twilio channel: SMS and WhatsApp webhooks, and the sender (twilio_sender).
+
+    POST /sms/twilio          an incoming message -> Inbound -> empty TwiML at once
+    POST /sms/twilio/status   a delivery status callback -> the outbox row's status
+
+Both are signed by Twilio (``X-Twilio-Signature``, checked with the account's
+auth token against the URL Twilio called: ``PUBLIC_URL`` + path when it is set,
+else the URL this app sees). No auth token configured means every request is
+refused: an unsigned webhook would let anyone text as anyone.
+
+Answers: 403 unsigned or forged, 400 fields missing, 413 body over 64 KB (Flask's
+MAX_CONTENT_LENGTH), 503 when the store is down (Twilio tries again). The reply
+itself is never in the TwiML: it goes through the outbox like every message.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from twilio.request_validator import (SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator,
+                                      get_signature_algorithm)
+
+from ..members import MemberError, normalise_number
+from ..pipeline import Inbound
+from ..web import accept
+from .twilio_sender import OPTED_OUT, TwilioSender, twilio_senders
+
+log = logging.getLogger(__name__)
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+UNREACHABLE = {"30003", "30005", "30006"}  # handset off/unknown number/landline or carrier gone
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+# Twilio's delivery statuses we keep, by how far along they are. An earlier one
+# arriving late (callbacks are not ordered) never overwrites a later one, and
+# 'queued'/'sending' are never written: in the outbox they mean "send this".
+PROGRESS = {"sent": 1, "delivered": 2, "read": 3, "partially_delivered": 3,
+            "undelivered": 4, "failed": 4, "canceled": 4}
+
+
+def _store_errors() -> tuple:
+    """What the pipeline raises when the store does not answer (-> 503, Twilio retries)."""
+    errors: list = [TimeoutError, sqlite3.OperationalError]  # contact lock not got; SQLite locked/unreadable
+    try:
+        import redis.exceptions as rex
+
+        errors += [rex.ConnectionError, rex.TimeoutError]
+    except ImportError:  # the embedded profile does not need redis installed
+        pass
+    return tuple(errors)
+
+
+STORE_DOWN = _store_errors()
+
+bp = Blueprint("twilio", __name__)
+
+
+def _plain(text: str, status: int) -> Response:
+    return Response(text + "\n", status=status, mimetype="text/plain")
+
+
+def _rt():
+    return current_app.extensions["vecina"]
+
+
+def signed_url() -> str:
+    """The URL Twilio signed: PUBLIC_URL + the path (and query) when PUBLIC_URL is set."""
+    public = _rt().cfg.public_url
+    if not public:
+        return request.url
+    query = request.query_string.decode("latin-1")
+    return public.rstrip("/") + request.path + (f"?{query}" if query else "")
+
+
+def _signature_ok() -> bool:
+    token = _rt().cfg.twilio_auth_token
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if not token or not signature:
+        return False
+    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
+    try:
+        return RequestValidator(token).validate(signed_url(), request.form, signature, algorithm)
+    except ValueError:  # an algorithm twilio does not know
+        return False
+
+
+def parse_address(raw: str | None, region: str) -> tuple[str, bool] | None:
+    """(E.164 number, is WhatsApp) from Twilio's From/To, or None when it is no number."""
+    raw = (raw or "").strip()
+    whatsapp = raw.lower().startswith("whatsapp:")
+    if whatsapp:
+        raw = raw[len("whatsapp:"):].strip()
+    if not raw:
+        return None
+    try:
+        return normalise_number(raw, region), whatsapp
+    except MemberError:
+        # A number newer than phonenumbers' tables still comes in E.164 from Twilio.
+        return (raw, whatsapp) if E164.match(raw) else None
+
+
+@bp.post("/sms/twilio")
+def inbound():
+    if not _signature_ok():
+        return _plain("forbidden: bad or missing X-Twilio-Signature", 403)
+    form = request.form
+    sid, sender, body = form.get("MessageSid"), form.get("From"), form.get("Body")
+    if not sid or not sender or body is None:
+        return _plain("MessageSid, From and Body are required", 400)
+    rt = _rt()
+    address = parse_address(sender, rt.cfg.default_region)
+    if address is None:
+        return _plain("From is not a phone number", 400)
+    number, whatsapp = address
+    meta: dict[str, Any] = {"provider": "twilio"}
+    if form.get("NumMedia") not in (None, "", "0"):
+        meta["num_media"] = form.get("NumMedia")
+    msg = Inbound("whatsapp" if whatsapp else "sms", sid, number, body, meta)
+    try:
+        accept(msg)
+    except STORE_DOWN as exc:
+        log.warning("store unavailable for a Twilio message: %s", type(exc).__name__)
+        return _plain("store unavailable, try again", 503)
+    return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
+
+
+def _find_sent(store, number: str, sid: str) -> dict | None:
+    for row in reversed(store.list_outbound(to=number)):
+        if row.get("provider_id") == sid or sid in (row.get("provider_ids") or ()):
+            return row
+    return None
+
+
+@bp.post("/sms/twilio/status")
+def status():
+    if not _signature_ok():
+        return _plain("forbidden: bad or missing X-Twilio-Signature", 403)
+    form = request.form
+    sid = form.get("MessageSid") or ""
+    state = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
+    error_code = (form.get("ErrorCode") or "").strip() or None
+    if not sid or not state:
+        return _plain("MessageSid and MessageStatus are required", 400)
+    rt = _rt()
+    address = parse_address(form.get("To"), rt.cfg.default_region)
+    if address is None:
+        return _plain("To is not a phone number", 400)
+    number = address[0]
+    try:
+        _apply_status(rt, number, sid, state, error_code)
+    except STORE_DOWN as exc:
+        log.warning("store unavailable for a Twilio status callback: %s", type(exc).__name__)
+        return _plain("store unavailable, try again", 503)
+    return Response(status=204)
+
+
+def _apply_status(rt, number: str, sid: str, state: str, error_code: str | None) -> None:
+    store = rt.store
+    now = rt.pipeline.clock()
+    row = _find_sent(store, number, sid)
+    if row is not None and state in PROGRESS and PROGRESS[state] > PROGRESS.get(row.get("status"), 0):
+        fields = {"error_code": error_code} if error_code else {}
+        store.mark_outbound(row["id"], state, now, **fields)
+    if error_code == str(OPTED_OUT):
+        # The person replied STOP to Twilio itself: honour it here as well.
+        store.upsert_contact(number, opted_out=True)
+        store.audit({"at": now, "contact": number, "what": "twilio.opted_out", "code": error_code, "message": sid})
+    elif error_code in UNREACHABLE and (row is not None or store.get_contact(number) is not None):
+        store.upsert_contact(number, unreachable={"code": error_code, "at": now.isoformat()})
+        store.audit({"at": now, "contact": number, "what": "twilio.unreachable", "code": error_code, "message": sid})
+    elif row is not None and state == "delivered":
+        contact = store.get_contact(number)
+        if contact and contact.get("unreachable"):
+            store.upsert_contact(number, unreachable=None)  # reachable again
+
+
+def init_app(app, runtime) -> None:
+    app.register_blueprint(bp)
+    # The sender was built from settings alone; give it this app's store for
+    # what Twilio's answers teach about a contact (21610: opted out).
+    for sender in getattr(getattr(runtime, "outbox", None), "senders", {}).values():
+        if isinstance(sender, TwilioSender) and sender.store is None:
+            sender.store = runtime.store
+
+
+def senders(cfg) -> dict:
+    return twilio_senders(cfg)
