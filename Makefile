@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run simulate test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(PY) -m bot lint flows/ --quiet
+	$(PY) -m bot serve
+
+simulate: $(STAMP)
 	@echo "Vecina terminal simulator: type a text as a phone would (Ctrl-D to leave)."
 	$(PY) -m bot simulate
 

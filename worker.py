@@ -19,14 +19,14 @@ def main() -> int:
     from redis import Redis
     from rq import Queue, Worker
 
-    from bot.jobs_rq import QUEUE, runtime, tick_forever
+    from bot.jobs_rq import queue_name, runtime, tick_forever
 
     runtime()  # fail fast on bad flows or settings
     stop = threading.Event()
     ticker = threading.Thread(target=tick_forever, args=(stop,), name="vecina-ticker", daemon=True)
     ticker.start()
     conn = Redis.from_url(cfg.redis_url)
-    worker = Worker([Queue(QUEUE, connection=conn)], connection=conn)
+    worker = Worker([Queue(queue_name(cfg), connection=conn)], connection=conn)
     previous = signal.getsignal(signal.SIGTERM)
 
     def on_term(signum, frame):

@@ -28,6 +28,8 @@ class Config:
     public_url: str = ""
     secret_key: str = ""
     redis_url: str = ""
+    redis_prefix: str = "vc"
+    outbox_lease_seconds: str = "60"
     db_path: str = "var/vecina.db"
     # channels (bot/channels): a channel without credentials records instead of sending
     twilio_account_sid: str = ""
@@ -66,6 +68,8 @@ ENV = {
     "PUBLIC_URL": "public_url",
     "SECRET_KEY": "secret_key",
     "REDIS_URL": "redis_url",
+    "REDIS_PREFIX": "redis_prefix",
+    "OUTBOX_LEASE_SECONDS": "outbox_lease_seconds",
     "VECINA_DB": "db_path",
     "TWILIO_ACCOUNT_SID": "twilio_account_sid",
     "TWILIO_AUTH_TOKEN": "twilio_auth_token",

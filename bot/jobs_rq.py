@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import threading
 
-QUEUE = "vecina"
+def queue_name(cfg) -> str:
+    """One queue per key prefix: two lines sharing a Redis never run each other's jobs."""
+    return f"vecina-{cfg.redis_prefix}"
+
 _runtime = None
 _lock = threading.Lock()
 
 
 class RQJobs:
-    def __init__(self, redis_url: str):
+    def __init__(self, redis_url: str, queue: str):
         from redis import Redis
         from rq import Queue
 
         self.redis = Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=1)
-        self.queue = Queue(QUEUE, connection=self.redis)
+        self.queue = Queue(queue, connection=self.redis)
 
     def kick(self) -> None:
         try:

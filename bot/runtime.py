@@ -31,7 +31,7 @@ def open_store(cfg: Config) -> Any:
     if cfg.redis_url:
         from .store.redis_store import RedisStore
 
-        return RedisStore(cfg.redis_url)
+        return RedisStore(cfg.redis_url, prefix=cfg.redis_prefix)
     from .store.sqlite import SQLiteStore
 
     return SQLiteStore(cfg.db_path)
@@ -103,11 +103,11 @@ def build(cfg: Config, store: Any | None = None, senders: dict | None = None, st
         from .channels import senders as channel_senders
 
         senders = channel_senders(cfg)
-    outbox = OutboxWorker(store, senders, clock)
+    outbox = OutboxWorker(store, senders, clock, lease_seconds=float(cfg.outbox_lease_seconds))
     if cfg.redis_url:
-        from .jobs_rq import RQJobs
+        from .jobs_rq import RQJobs, queue_name
 
-        jobs: Any = RQJobs(cfg.redis_url)
+        jobs: Any = RQJobs(cfg.redis_url, queue_name(cfg))
     else:
         jobs = EmbeddedJobs()
     pipeline = Pipeline(store, conductor, clock, kick=jobs.kick)

@@ -39,6 +39,7 @@ class FakeTelegram:
         self._failures: dict[str, list[tuple[str, int]]] = {}
         self._lock = threading.Lock()
         self._next_message_id = 1000
+        self.delay = 0.0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -48,6 +49,8 @@ class FakeTelegram:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's naming)
+                if fake.delay:  # a slow provider, so a test can kill a worker mid-batch
+                    time.sleep(fake.delay)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 status, payload = fake._answer(self.path, self.headers.get("Content-Type", ""), body)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from . import lint_cmd, members_cmd, outbox_cmd, simulate_cmd, test_cmd
+from . import lint_cmd, members_cmd, outbox_cmd, serve_cmd, simulate_cmd, test_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,3 +16,4 @@ main.add_command(simulate_cmd.simulate)
 main.add_command(test_cmd.test)
 main.add_command(members_cmd.members)
 main.add_command(outbox_cmd.outbox)
+main.add_command(serve_cmd.serve)

@@ -73,14 +73,19 @@ UTC = timezone.utc
 class RedisStore:
     """Contacts, sessions, timers, outbox, records and audit in Redis."""
 
-    def __init__(self, url: str, prefix: str = "vc", lock_ttl: float = 60.0, per_slot: bool = False):
+    def __init__(self, url: str, prefix: str = "vc", lock_ttl: float = 60.0, per_slot: bool = False,
+                 timeout: float = 0.5):
         self.url = url
         self.prefix = prefix
         self.keys = Keys(prefix)
         self.per_slot = per_slot  # commit one MULTI/EXEC per hash slot (what Redis Cluster needs)
         self.lock_ttl = lock_ttl  # a lock whose holder died frees itself after this
-        self.r = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=2, socket_timeout=10,
-                                      health_check_interval=30)
+        # A webhook must answer 503 within a second when Redis is down or hung,
+        # so the provider retries: short timeouts, and no client-side retry (a
+        # retried script could run twice; the provider's retry is the safe one).
+        self.r = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=0.5,
+                                      socket_timeout=timeout, health_check_interval=30,
+                                      retry=Retry(NoBackoff(), 0))
         # health checks: fail fast, no retries
         self._probe = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1,
                                            retry=Retry(NoBackoff(), 0))
