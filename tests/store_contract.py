@@ -259,7 +259,8 @@ class StoreContract:
         assert [m["id"] for m in store.list_outbound(to=A, status="queued")] == ["m0", "m4"]
         assert [m["id"] for m in store.list_outbound(to=A, status="sent")] == ["m2"]
         assert store.list_outbound(to="+1999") == []
-        assert len(store.list_outbound(limit=2)) == 2
+        assert [m["id"] for m in store.list_outbound(limit=2)] == ["m3", "m4"]  # the newest two, oldest first
+        assert [m["id"] for m in store.list_outbound(status="queued", limit=2)] == ["m3", "m4"]
 
     def test_expired_lease_is_leased_again(self, store):
         store.add_outbound(msg("m1"))

@@ -336,16 +336,17 @@ class RedisStore:
         self._mark_outbound(keys=[k.out_msg(msg_id), k.out_queue()], args=[mode, score, *pairs])
 
     def list_outbound(self, to: str | None = None, status: str | None = None, limit: int = 1000) -> list[dict]:
+        """The newest ``limit`` matches, oldest first: walk the index from its newest end."""
         index = self.keys.out_to(to) if to else self.keys.out_all()
-        out: list[dict] = []
+        newest_first: list[dict] = []
         start, chunk = 0, max(limit, 200) if status else limit
-        while len(out) < limit:
-            ids = self.r.zrange(index, start, start + chunk - 1)
+        while len(newest_first) < limit:
+            ids = self.r.zrevrange(index, start, start + chunk - 1)
             if not ids:
                 break
             start += len(ids)
-            out += [m for m in self._messages(ids) if status is None or m.get("status") == status]
-        return out[:limit]
+            newest_first += [m for m in self._messages(ids) if status is None or m.get("status") == status]
+        return newest_first[:limit][::-1]
 
     def _messages(self, ids: Iterable[str]) -> list[dict]:
         ids = list(ids)
