@@ -1,29 +1,38 @@
 """The shell around the pure engine: carry out its effects against a store.
 
-One person's message, one timer, or one event is handled by :meth:`Conductor.
-handle`-style entry points that each run the engine for one contact, apply the
-effects in order (sends go to the outbox, contact changes to the store, actions
-run and resume the engine), save the session, and then deliver any events the
-step addressed to other contacts. Events between contacts are bounded
-(``MAX_HOPS``) so two flows can never ping-pong forever.
+Each entry point (a person's message, an event, a due timer, a background
+job) runs one step for one contact in one store transaction: the engine's
+effects are applied in order (sends go to the outbox, contact changes to the
+store, actions run and resume the engine) and the session is saved.
+
+Events addressed to other contacts are not run inside this step: they are
+saved as timers due now, so they survive a crash and run later under the
+other contact's own lock (``Pipeline`` fires them as soon as this contact's
+lock is released). Chains of events are bounded (``MAX_HOPS``), so two flows
+can never ping-pong forever.
+
+Timers whose contact starts with ``job:`` are background jobs (dispatch
+rings, escalations, grace windows, summaries): the action named by the
+timer's event runs with the timer's data, with no session.
 """
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from .actions import load as load_actions
 from .actions.base import ActionContext
 from .engine.model import (
-    ActionResult, Audit, CallAction, CancelTimer, Emit, Event, Ids, Message, Schedule, Send, UpdateContact,
-    WriteRecord,
+    ActionResult, Audit, CallAction, CancelTimer, Contact, Emit, Event, Ids, Message, Schedule, Send,
+    UpdateContact, WriteRecord,
 )
 from .engine.runner import Engine
 from .store.contacts import view
 
-MAX_HOPS = 20  # events one input may set off across contacts
+MAX_HOPS = 20  # events one input may set off across contacts, one after another
+HOPS = "_hops"  # the timer data field that counts them
+JOB_PREFIX = "job:"  # timers for a background job, not a contact's session
 MAX_ACTIONS = 20  # actions one step may run
 # Channels that can only answer inside the provider's own session (a USSD
 # screen): a reply during the step goes there, but later messages (timers,
@@ -33,9 +42,12 @@ SESSION_CHANNELS = frozenset({"ussd"})
 
 @dataclass
 class Outcome:
-    """What one call did: the messages it queued (for the simulator and tests)."""
+    """What one call did: the messages it queued (for the simulator and tests)
+    and the contacts it addressed events to (timers now due: ``Pipeline``
+    fires them once the step's own lock is released)."""
 
     sent: list
+    emitted: list = field(default_factory=list)
 
 
 class Conductor:
@@ -71,43 +83,53 @@ class Conductor:
             hint = lang_hint if lang_hint is not None or contact.lang else self._detector()(text)
             return eng.message(session, contact, Message(text, hint), now, self.ids)
 
-        return self._run(contact_id, now, step, seq, channel)
+        return self._step(contact_id, now, step, seq=seq, channel=channel)
 
     def event(self, contact_id: str, name: str, data: Mapping[str, Any], now: datetime) -> Outcome:
-        return self._run(contact_id, now, lambda eng, s, c: eng.event(s, c, Event(name, dict(data)), now, self.ids))
+        hops, data = shell_fields(data)
+        return self._step(contact_id, now, lambda eng, s, c: eng.event(s, c, Event(name, data), now, self.ids),
+                          hops=hops)
 
     def start(self, contact_id: str, flow: str, now: datetime, vars_: Mapping | None = None) -> Outcome:
-        return self._run(contact_id, now, lambda eng, s, c: eng.start(s, c, flow, now, self.ids, vars_))
+        return self._step(contact_id, now, lambda eng, s, c: eng.start(s, c, flow, now, self.ids, vars_))
+
+    def timer(self, timer: Mapping[str, Any], now: datetime) -> Outcome:
+        """A due timer: an event for a contact's session, or (``job:`` ids) a
+        background job, which runs the action named by its event."""
+        if timer["contact"].startswith(JOB_PREFIX):
+            return self.job(timer["contact"], timer["event"], timer["data"], now)
+        return self.event(timer["contact"], timer["event"], timer["data"], now)
+
+    def job(self, key: str, action_name: str, params: Mapping[str, Any], now: datetime) -> Outcome:
+        """Run a background job (a dispatch ring, an escalation, a summary): an
+        action with no session, whose effects are applied like a step's."""
+        sent: list = []
+        emitted: list = []
+        hops, params = shell_fields(params)
+        with self.store.transaction() as tx:
+            system = Contact(id=key, lang=None)
+            outcome = self._run_action(tx, CallAction(action_name, params, key), system, now, self.engine)
+            for effect in outcome.effects:
+                self._apply(tx, effect, system, now, sent, emitted, None, hops)
+            if outcome.result not in ("ok",) + tuple(getattr(self.actions.get(action_name), "results", ())):
+                tx.audit({"at": now, "contact": key, "what": "job.result", "data": {"result": outcome.result}})
+        return Outcome(sent, emitted)
 
     def fire_timers(self, now: datetime) -> Outcome:
-        """Fire every due timer (transcripts and the terminal simulator: one
-        process, no locks; the live line uses ``Pipeline.tick``)."""
+        """Fire every due timer, and what those set off (transcripts and the
+        terminal simulator: one process, no locks; the live line uses
+        ``Pipeline.tick``)."""
         sent: list = []
         while batch := self.store.claim_due_timers(now):
             for timer in batch:
-                sent.extend(self.event(timer["contact"], timer["event"], timer["data"], now).sent)
+                sent.extend(self.timer(timer, now).sent)
         return Outcome(sent)
 
-    # ------------------------------------------------------------ the loop
-    def _run(self, contact_id: str, now: datetime, first: Callable, seq: int | None = None,
-             channel: str | None = None) -> Outcome:
+    # ------------------------------------------------------------ one step
+    def _step(self, contact_id: str, now: datetime, call: Callable, seq: int | None = None,
+              channel: str | None = None, hops: int = 0) -> Outcome:
         sent: list = []
-        pending: deque = deque([(contact_id, first, seq, channel)])
-        hops = 0
-        while pending:
-            cid, call, step_seq, step_channel = pending.popleft()
-            hops += 1
-            if hops > MAX_HOPS:
-                self.store.audit({"at": now, "contact": cid, "what": "loop_guard.hops"})
-                break
-            for emit in self._step(cid, now, call, sent, step_seq, step_channel):
-                pending.append((emit.to, lambda eng, s, c, e=emit: eng.event(s, c, Event(e.event, dict(e.data)), now,
-                                                                              self.ids), None, None))
-        return Outcome(sent)
-
-    def _step(self, contact_id: str, now: datetime, call: Callable, sent: list, seq: int | None = None,
-              channel: str | None = None) -> list[Emit]:
-        emits: list[Emit] = []
+        emitted: list = []
         engine = self.engine
         with self.store.transaction() as tx:
             rec = tx.get_contact(contact_id) or tx.upsert_contact(contact_id, created_at=now)
@@ -115,7 +137,7 @@ class Conductor:
                 # The inbound's "handled" mark commits with the step itself.
                 tx.mark_inbound_done(contact_id, seq)
                 if (rec.get("last_seq") or 0) >= seq:
-                    return emits  # handled before a crash; its effects are already saved
+                    return Outcome(sent, emitted)  # handled before a crash; its effects are already saved
                 changes = {"last_seq": seq}
                 if channel and channel not in SESSION_CHANNELS and channel != rec.get("channel"):
                     changes["channel"] = channel
@@ -130,7 +152,7 @@ class Conductor:
                     if isinstance(effect, CallAction):
                         action_call = effect
                         continue
-                    contact = self._apply(tx, effect, contact, now, sent, emits, channel)
+                    contact = self._apply(tx, effect, contact, now, sent, emitted, channel, hops)
                 if action_call is None:
                     break
                 actions_run += 1
@@ -139,11 +161,11 @@ class Conductor:
                 else:
                     outcome = self._run_action(tx, action_call, contact, now, engine)
                     for effect in outcome.effects:
-                        contact = self._apply(tx, effect, contact, now, sent, emits, channel)
+                        contact = self._apply(tx, effect, contact, now, sent, emitted, channel, hops)
                     result = engine.resume(session, contact, outcome, now, self.ids)
                 session, effects = result.session, list(result.effects)
             tx.save_session(session)
-        return emits
+        return Outcome(sent, emitted)
 
     def _run_action(self, tx, call: CallAction, contact, now, engine) -> ActionResult:
         action = self.actions.get(call.name)
@@ -153,7 +175,8 @@ class Conductor:
         ctx = ActionContext(contact, tx, engine.catalog, now, self.ids, self.settings)
         return action.run(ctx, call.params)
 
-    def _apply(self, tx, effect, contact, now, sent: list, emits: list, reply_channel: str | None = None):
+    def _apply(self, tx, effect, contact, now, sent: list, emits: list, reply_channel: str | None = None,
+               hops: int = 0):
         if isinstance(effect, Send):
             # A reply goes back the way the message came; anyone else's by their channel.
             to_channel = reply_channel if reply_channel and effect.to == contact.id else channel_of(tx, effect.to,
@@ -172,7 +195,14 @@ class Conductor:
         elif isinstance(effect, CancelTimer):
             tx.cancel_timer(effect.timer_id)
         elif isinstance(effect, Emit):
-            emits.append(effect)
+            # Delivered as a timer due now: saved with this step (a crash loses
+            # nothing) and run later under the other contact's own lock.
+            if hops + 1 > MAX_HOPS:
+                tx.audit({"at": now, "contact": effect.to, "what": "loop_guard.hops",
+                          "data": {"event": effect.event, "from": contact.id}})
+            else:
+                tx.add_timer(self.ids.next("e"), effect.to, now, effect.event, {**dict(effect.data), HOPS: hops + 1})
+                emits.append(effect.to)
         elif isinstance(effect, WriteRecord):
             tx.add_record(effect.kind, dict(effect.data))
         elif isinstance(effect, Audit):
@@ -189,3 +219,8 @@ def channel_of(tx, to: str, contact) -> str:
         rec = tx.get_contact(to)
         channel = rec.get("channel") if rec else None
     return channel or ("telegram" if to.startswith("tg:") else "sms")
+
+
+def shell_fields(data: Mapping[str, Any]) -> tuple[int, dict]:
+    """(hops so far, the data without the shell's own ``_`` fields)."""
+    return int(data.get(HOPS) or 0), {k: v for k, v in data.items() if not str(k).startswith("_")}

@@ -12,11 +12,16 @@ transaction, so a crash never runs a message twice nor strands it.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from .conversation import Conductor, Outcome
+
+log = logging.getLogger(__name__)
+RETRIES = 5  # tries of a timer whose step fails before it is dropped (audited)
+RETRY_FIELD = "_tries"
 
 
 @dataclass(frozen=True)
@@ -50,34 +55,69 @@ class Pipeline:
         # provider retries when the first attempt failed after recording (say
         # the contact's lock timed out), and that message must not wait for
         # the person's next text. With nothing pending the drain does nothing.
+        emitted: list = []
         with self.store.receive(msg.channel, msg.provider_id, msg.contact, msg.text, self.clock(), dict(msg.meta),
                                 timeout=self.lock_timeout) as seq:
-            sent = self._handle_pending(msg.contact)
+            sent = self._handle_pending(msg.contact, emitted)
+        if emitted:  # events for other people: now, under their own locks
+            sent += self.fire_due()
         if sent:
             self.kick()
         return Accepted(seq is None, sent)
 
     def drain(self, contact: str) -> list:
         """Handle whatever ``contact`` has pending (a sweeper's or a test's call)."""
+        emitted: list = []
         with self.store.contact_lock(contact, timeout=self.lock_timeout):
-            return self._handle_pending(contact)
+            sent = self._handle_pending(contact, emitted)
+        return sent + (self.fire_due() if emitted else [])
 
-    def _handle_pending(self, contact: str) -> list:
+    def _handle_pending(self, contact: str, emitted: list) -> list:
         sent: list = []
         for row in self.store.pending_inbound(contact):
             # the step marks the row handled in its own transaction
             outcome: Outcome = self.conductor.message(contact, row["text"], self.clock(), seq=row["seq"],
                                                       channel=row["channel"])
             sent.extend(outcome.sent)
+            emitted.extend(outcome.emitted)
         return sent
 
     def tick(self) -> list:
-        """Fire due timers (each claimed by one process only)."""
-        sent: list = []
-        now = self.clock()
-        for timer in self.store.claim_due_timers(now):
-            with self.store.contact_lock(timer["contact"], timeout=self.lock_timeout):
-                sent.extend(self.conductor.event(timer["contact"], timer["event"], timer["data"], now).sent)
+        """Fire due timers (each claimed by one process only) and wake the sender."""
+        sent = self.fire_due()
         if sent:
             self.kick()
         return sent
+
+    def fire_due(self, rounds: int = 50) -> list:
+        """Run every due timer under its contact's (or job's) lock, and the
+        events those set off, until none is due (the hop guard ends chains)."""
+        sent: list = []
+        for _ in range(rounds):
+            batch = self.store.claim_due_timers(self.clock())
+            if not batch:
+                break
+            for timer in batch:
+                try:
+                    with self.store.contact_lock(timer["contact"], timeout=self.lock_timeout):
+                        sent.extend(self.conductor.timer(timer, self.clock()).sent)
+                except Exception as exc:  # noqa: BLE001 - the timer is put back, never lost
+                    log.warning("timer %s (%s) failed, put back: %s", timer["id"], timer["event"], exc,
+                                exc_info=not isinstance(exc, TimeoutError))
+                    self._put_back(timer, exc)
+        return sent
+
+    def _put_back(self, timer: dict, exc: Exception) -> None:
+        """A claimed timer whose step failed (its contact stayed locked, the
+        store hiccuped) is scheduled again a little later; one that keeps
+        failing is dropped after RETRIES tries, with an audit entry."""
+        data = dict(timer["data"])
+        tries = int(data.get(RETRY_FIELD, 0)) + 1
+        now = self.clock()
+        if tries > RETRIES:
+            self.store.audit({"at": now, "contact": timer["contact"], "what": "timer.dropped",
+                              "data": {"event": timer["event"], "error": f"{type(exc).__name__}: {exc}"}})
+            return
+        data[RETRY_FIELD] = tries
+        self.store.add_timer(timer["id"], timer["contact"], now + timedelta(seconds=5 * 2 ** tries), timer["event"],
+                             data)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Mapping
 
 from ..engine.locales import Catalog
-from ..engine.model import ActionResult, Contact, Ids, Send
+from ..engine.model import ActionResult, CancelTimer, Contact, Emit, Ids, Schedule, Send
 
 
 @dataclass
@@ -22,6 +22,25 @@ class ActionContext:
         """A message to another member, in that member's language."""
         lang = self.catalog.lang_for(to.lang)
         return Send(to.id, self.catalog.text(lang, key, values), key, (), lang)
+
+    def emit(self, to: str, event: str, **data: Any) -> Emit:
+        """An event for another member's session (a ``wait:`` there can route on
+        it). It runs after this step, under that member's own lock."""
+        return Emit(to, event, data)
+
+    def schedule_job(self, action: str, at: datetime, key: str, **data: Any) -> Schedule:
+        """Run the action named ``action`` at ``at`` as a background job with
+        ``data`` as its parameters (no session). ``key`` names the job, e.g.
+        ``childcare.ring:R482``: scheduling the same key again replaces it, and
+        :meth:`cancel_job` with it cancels it."""
+        return Schedule(job_timer_id(key), f"job:{key}", at, action, data)
+
+    def cancel_job(self, key: str) -> CancelTimer:
+        return CancelTimer(job_timer_id(key))
+
+
+def job_timer_id(key: str) -> str:
+    return f"job:{key}"
 
 
 class Action:
