@@ -16,7 +16,8 @@ from .problems import WARNING, Problem
 from .yamlpos import Pos, PosDict, PosList
 
 FLOW_FIELDS = {"flow", "description", "roles", "start", "expires", "triggers", "states", "vars"}
-TRIGGER_FIELDS = {"keywords", "menu", "order"}
+TRIGGER_FIELDS = {"keywords", "commands", "menu", "order"}
+COMMAND_FIELDS = {"words", "save", "start"}
 STATE_FIELDS = {"say", "set", "action", "ask", "wait", "switch", "goto", "flow", "end", "note"}
 ASK_FIELDS = {"kind", "save", "hint", "options", "menu", "on", "goto"}
 OPTION_FIELDS = {"value", "label", "words", "goto", "roles"}
@@ -119,6 +120,18 @@ class State:
 
 
 @dataclass(frozen=True)
+class Command:
+    """A trigger word (or words) followed by arguments: ``YES 482``, ``DONE 1 3``,
+    ``PAY 80``, ``NO ENTRY``. The text after the words is saved (``save``) and
+    the flow starts at ``start`` (default: the flow's start state)."""
+
+    words: dict  # lang -> tuple of phrases (as written)
+    save: str | None
+    start: str | None
+    pos: Pos
+
+
+@dataclass(frozen=True)
 class Flow:
     name: str
     file: str
@@ -132,6 +145,7 @@ class Flow:
     states: dict  # name -> State
     vars: tuple[str, ...]  # variables the flow expects when jumped into
     pos: Pos
+    commands: tuple = ()  # Command triggers
 
     def allows(self, roles) -> bool:
         return "any" in self.roles or any(r in self.roles for r in roles)
@@ -207,6 +221,35 @@ def _mapping(ctx: _Ctx, parent: PosDict, key: str, what: str) -> PosDict | None:
         ctx.error(parent.value_where(key), f"{what} must be a mapping")
         return None
     return value
+
+
+def _compile_commands(ctx: _Ctx, trig: PosDict) -> tuple:
+    raw = trig.get("commands")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        ctx.error(trig.value_where("commands"), "'commands' must be a list of {words, save, start}")
+        return ()
+    out = []
+    for item in raw:
+        pos = getattr(item, "pos", trig.value_where("commands"))
+        if not isinstance(item, PosDict):
+            ctx.error(pos, "a command must be a mapping: {words: {en: [...], es: [...]}, save: name, start: state}")
+            continue
+        ctx.unknown(item, COMMAND_FIELDS, "command")
+        words_raw = _mapping(ctx, item, "words", "'words' (language: [words])")
+        words: dict = {}
+        for lang in words_raw or {}:
+            words[str(lang)] = _str_list(ctx, words_raw, lang)
+            for phrase in words[str(lang)]:
+                if phrase.strip().lower() in OPT_OUT_WORDS:
+                    ctx.error(words_raw.value_where(lang),
+                              f"{phrase!r} is an opt-out word for carriers; pick another command word")
+        if not words:
+            ctx.error(pos, "a command needs 'words' in at least one language")
+            continue
+        out.append(Command(words, _name(ctx, item, "save", "command"), _name(ctx, item, "start", "command"), pos))
+    return tuple(out)
 
 
 def _compile_ask(ctx: _Ctx, state: PosDict) -> Ask | None:
@@ -378,6 +421,7 @@ def compile_flow(file: str, text: str, stem: str) -> tuple[Flow | None, list[Pro
             expires = DEFAULT_EXPIRY
 
     keywords: dict[str, tuple[str, ...]] = {}
+    commands: tuple = ()
     menu, order = None, 100
     trig = _mapping(ctx, raw, "triggers", "'triggers'")
     if trig is not None:
@@ -389,6 +433,7 @@ def compile_flow(file: str, text: str, stem: str) -> tuple[Flow | None, list[Pro
                 for word in keywords[str(lang)]:
                     if word.strip().lower() in OPT_OUT_WORDS:
                         ctx.error(kw.value_where(lang), f"{word!r} is an opt-out word for carriers; pick another keyword")
+        commands = _compile_commands(ctx, trig)
         menu = _name(ctx, trig, "menu", "triggers")
         if isinstance(trig.get("order"), int):
             order = trig["order"]
@@ -420,7 +465,11 @@ def compile_flow(file: str, text: str, stem: str) -> tuple[Flow | None, list[Pro
                     if word.lower() in OPT_OUT_WORDS:
                         ctx.error(opt.pos, f"answer {word!r} is an opt-out word for carriers (Twilio); use another word")
 
+    for cmd in commands:
+        if cmd.start is not None and cmd.start not in raw_states:
+            ctx.error(cmd.pos, f"command starts at unknown state {cmd.start!r}")
+
     vars_ = _str_list(ctx, raw, "vars")
     flow = Flow(name, file, str(raw.get("description") or ""), roles, start or "", expires, keywords,
-                menu, order, states, vars_, raw.pos)
+                menu, order, states, vars_, raw.pos, commands)
     return flow, ctx.problems

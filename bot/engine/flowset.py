@@ -42,6 +42,23 @@ class FlowSet:
         return out
 
 
+def command_table(flows) -> dict:
+    """Normalised command phrase -> [(flow, Command)], in menu order (a phrase
+    several flows use goes to the first one the member's roles allow)."""
+    from .inputs.normalize import normalize
+
+    out: dict = {}
+    for flow in sorted(flows.values(), key=lambda f: (f.order, f.name)):
+        for cmd in flow.commands:
+            for phrases in cmd.words.values():
+                for phrase in phrases:
+                    key = normalize(phrase)
+                    entries = out.setdefault(key, [])
+                    if all(f.name != flow.name for f, _ in entries):
+                        entries.append((flow, cmd))
+    return out
+
+
 def build(flow_texts: Mapping[str, str], locale_texts: Mapping[str, str], default_lang: str = "en",
           currency: str = "USD") -> FlowSet:
     """``flow_texts``: file name -> YAML text; ``locale_texts``: file name -> YAML text
