@@ -8,28 +8,48 @@ get a message twice after a crash; never zero times.
 """
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping, Protocol
 
+log = logging.getLogger(__name__)
+
+OPT_OUT_LOCK_TIMEOUT = 5.0  # seconds; a step holds a contact's lock for far less
+
 
 class TransientSendError(Exception):
-    """Try again later (5xx, network, rate limit)."""
+    """Try again later (5xx, network, rate limit).
 
-    def __init__(self, reason: str, retry_after: float | None = None):
+    ``fields`` are saved on the message with the retry, so the next attempt
+    sees them (e.g. the parts of a long text already sent: ``parts_sent``,
+    ``provider_ids``) and a sender never needs a store of its own."""
+
+    def __init__(self, reason: str, retry_after: float | None = None,
+                 fields: Mapping[str, Any] | None = None):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.fields = dict(fields or {})
 
 
 class PermanentSendError(Exception):
-    """Never going to work (4xx): record it as failed with its code."""
+    """Never going to work (4xx): record it as failed with its code.
 
-    def __init__(self, reason: str, code: str | None = None):
+    ``opt_out=True`` says the provider knows the person does not want (or can
+    no longer get) messages: Twilio 21610, a Telegram bot blocked by the user.
+    The worker then marks the contact opted out, ``opted_out_by
+    "<channel>:<code>"``, unless they already are (a STOP keeps its own
+    reason). ``fields`` are saved on the failed message."""
+
+    def __init__(self, reason: str, code: str | None = None, opt_out: bool = False,
+                 fields: Mapping[str, Any] | None = None):
         super().__init__(reason)
         self.reason = reason
         self.code = code
+        self.opt_out = opt_out
+        self.fields = dict(fields or {})
 
 
 @dataclass(frozen=True)
@@ -101,14 +121,17 @@ class OutboxWorker:
         try:
             result = sender.send(msg)
         except PermanentSendError as exc:
-            self.store.mark_outbound(msg["id"], "failed", now, attempts=attempts, error=exc.reason, error_code=exc.code)
+            self.store.mark_outbound(msg["id"], "failed", now,
+                                     **_merge(exc.fields, attempts=attempts, error=exc.reason, error_code=exc.code))
+            if exc.opt_out:
+                self._opt_out(msg, exc.code, now)
         except TransientSendError as exc:
-            self._retry(msg, attempts, now, exc.reason, exc.retry_after)
+            self._retry(msg, attempts, now, exc.reason, exc.retry_after, exc.fields)
         except Exception as exc:  # an unknown error is retried, then recorded
             self._retry(msg, attempts, now, f"{type(exc).__name__}: {exc}", None)
         else:
-            self.store.mark_outbound(msg["id"], result.status, now, attempts=attempts, provider_id=result.provider_id,
-                                     **dict(result.fields))
+            self.store.mark_outbound(msg["id"], result.status, now,
+                                     **_merge(result.fields, attempts=attempts, provider_id=result.provider_id))
 
     def _pace(self, sender, msg, now: datetime) -> float:
         pacing = getattr(sender, "pacing", None)
@@ -120,10 +143,44 @@ class OutboxWorker:
                 return wait
         return 0.0
 
-    def _retry(self, msg, attempts: int, now: datetime, reason: str, retry_after: float | None) -> None:
+    def _retry(self, msg, attempts: int, now: datetime, reason: str, retry_after: float | None,
+               fields: Mapping[str, Any] | None = None) -> None:
         if attempts >= self.max_attempts:
-            self.store.mark_outbound(msg["id"], "failed", now, attempts=attempts, error=f"gave up: {reason}")
+            self.store.mark_outbound(msg["id"], "failed", now,
+                                     **_merge(fields, attempts=attempts, error=f"gave up: {reason}"))
             return
         delay = max(retry_after or 0.0, self.backoff(attempts))
-        self.store.mark_outbound(msg["id"], "queued", now, attempts=attempts, error=reason,
-                                 retry_at=now + timedelta(seconds=delay))
+        self.store.mark_outbound(msg["id"], "queued", now, **_merge(fields, attempts=attempts, error=reason,
+                                                                    retry_at=now + timedelta(seconds=delay)))
+
+    def _opt_out(self, msg: Mapping[str, Any], code: str | None, now: datetime) -> None:
+        """The provider says this person is unreachable by choice: opt them out
+        here, once, so the gate above blocks everything after. Someone already
+        opted out keeps their reason (no ``opted_out_by``: they sent STOP)."""
+        to, channel = msg["to"], msg.get("channel") or "sms"
+        try:
+            # Under the contact's lock: a STOP being handled right now must not
+            # be read as "not opted out" and then relabelled as the provider's.
+            with self.store.contact_lock(to, timeout=OPT_OUT_LOCK_TIMEOUT):
+                self._mark_opted_out(to, channel, code, now)
+        except TimeoutError:  # opting out late is worse than the narrow race
+            log.warning("contact lock not got for an opt-out from %s; marking without it", channel)
+            self._mark_opted_out(to, channel, code, now)
+
+    def _mark_opted_out(self, to: str, channel: str, code: str | None, now: datetime) -> None:
+        contact = self.store.get_contact(to)
+        if contact and contact.get("opted_out"):
+            return
+        self.store.upsert_contact(to, opted_out=True, opted_out_by=f"{channel}:{code}")
+        self.store.audit({"at": now, "contact": to, "what": "outbox.opted_out",
+                          "data": {"channel": channel, "code": code}})
+
+
+# Row fields only the worker sets: a sender's fields never carry them.
+RESERVED = frozenset({"id", "msg_id", "to", "status", "now", "lease_until"})
+
+
+def _merge(fields: Mapping[str, Any] | None, **own: Any) -> dict:
+    """A sender's fields for the row, under the worker's own (attempts, error,
+    retry_at…), which a sender cannot override."""
+    return {**{k: v for k, v in (fields or {}).items() if k not in RESERVED}, **own}

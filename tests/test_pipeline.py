@@ -195,3 +195,124 @@ def test_replies_go_back_on_the_channel_the_message_came_from(factory, tmp_path)
 
         assert channel_of(tx, PARENT, view(tx.get_contact("+14155550199") or {"id": "+14155550199"})) == "sms"
         assert channel_of(tx, "tg:42", view({"id": "+14155550199"})) == "telegram"
+
+
+# ------------------------------------------------------------------ what a sender's errors carry
+class PartsSender:
+    """A provider client for texts in ``parts`` parts: it sends what ``msg``
+    says is still missing and reports progress only on its errors, as the real
+    senders do (they hold no store)."""
+
+    def __init__(self, parts, failures):
+        self.parts = parts
+        self.failures = dict(failures)  # part index -> the error raised the first time it is tried
+        self.calls = []
+
+    def send(self, msg):
+        done = int(msg.get("parts_sent") or 0)
+        ids = list(msg.get("provider_ids") or [])
+        for index in range(done, self.parts):
+            self.calls.append((msg["id"], index))
+            error = self.failures.pop(index, None)
+            if error is not None:
+                error.fields = {"parts_sent": index, "provider_ids": ids} if index else {}
+                raise error
+            ids.append(f"P{len(self.calls)}")
+        return SendResult("sent", ids[0], {"parts": self.parts, "provider_ids": ids})
+
+
+def one_queued(store, clock, to=PARENT, msg_id="m1", channel="sms"):
+    store.add_outbound({"id": msg_id, "to": to, "text": "long", "key": "test.long", "choices": [], "lang": "en",
+                        "channel": channel, "status": "queued", "created_at": clock()})
+    return msg_id
+
+
+def row(store, msg_id):
+    return next(m for m in store.list_outbound() if m["id"] == msg_id)
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_fields_of_a_transient_error_are_saved_and_the_retry_sends_only_what_is_missing(factory, tmp_path):
+    store, clock, _pipe = make(factory, tmp_path)
+    msg_id = one_queued(store, clock)
+    sender = PartsSender(3, {2: TransientSendError("503", retry_after=30)})
+    worker = OutboxWorker(store, {"sms": sender}, clock, base_delay=1, max_delay=1)
+    worker.run_once()
+    msg = row(store, msg_id)
+    assert msg["status"] == "queued" and msg["attempts"] == 1 and msg["error"] == "503"
+    assert msg["parts_sent"] == 2 and msg["provider_ids"] == ["P1", "P2"]
+    assert msg["retry_at"] >= NOW + timedelta(seconds=30)
+    clock.now += timedelta(seconds=31)
+    worker.run_once()
+    msg = row(store, msg_id)
+    assert msg["status"] == "sent" and msg["provider_ids"] == ["P1", "P2", "P4"] and msg["provider_id"] == "P1"
+    assert [i for _, i in sender.calls] == [0, 1, 2, 2]  # parts one and two went once
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_fields_of_a_permanent_error_are_saved_on_the_failed_row(factory, tmp_path):
+    store, clock, _pipe = make(factory, tmp_path)
+    msg_id = one_queued(store, clock)
+    OutboxWorker(store, {"sms": PartsSender(2, {1: PermanentSendError("bad", "21211")})}, clock).run_once()
+    msg = row(store, msg_id)
+    assert msg["status"] == "failed" and msg["error_code"] == "21211" and msg["provider_ids"] == ["P1"]
+    assert not store.get_contact(PARENT) or not store.get_contact(PARENT).get("opted_out")  # no opt_out asked
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_a_sender_s_fields_cannot_override_the_worker_s_own(factory, tmp_path):
+    store, clock, _pipe = make(factory, tmp_path)
+    msg_id = one_queued(store, clock)
+    error = TransientSendError("503", fields={"status": "sent", "attempts": 99, "error": "x", "note": "kept"})
+    OutboxWorker(store, {"sms": FlakySender([error])}, clock, base_delay=1).run_once()
+    msg = row(store, msg_id)
+    assert (msg["status"], msg["attempts"], msg["error"], msg["note"]) == ("queued", 1, "503", "kept")
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_opt_out_from_the_provider_marks_the_contact_once_and_blocks_later_messages(factory, tmp_path):
+    store, clock, _pipe = make(factory, tmp_path)
+    first = one_queued(store, clock, msg_id="m1")
+    second = one_queued(store, clock, msg_id="m2")
+    unsubscribed = [PermanentSendError("unsubscribed", "21610", opt_out=True) for _ in range(2)]
+    sender = FlakySender(unsubscribed)
+    OutboxWorker(store, {"sms": sender}, clock).run_once()
+    assert row(store, first)["status"] == "failed" and row(store, first)["error_code"] == "21610"
+    assert row(store, second)["status"] == "blocked"  # the gate, right after: never tried
+    contact = store.get_contact(PARENT)
+    assert contact["opted_out"] is True and contact["opted_out_by"] == "sms:21610"
+    audits = [e for e in store.audit_entries(PARENT) if e["what"] == "outbox.opted_out"]
+    assert len(audits) == 1 and audits[0]["data"] == {"channel": "sms", "code": "21610"}
+    assert audits[0]["at"] == NOW
+    later = one_queued(store, clock, msg_id="m3")
+    OutboxWorker(store, {"sms": sender}, clock).run_once()
+    assert row(store, later)["status"] == "blocked" and sender.sent == []
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_opt_out_from_the_provider_keeps_an_earlier_stop_s_reason(factory, tmp_path):
+    store, clock, pipe = make(factory, tmp_path)
+    pipe.inbound(Inbound("sms", "a", PARENT, "hello"))
+    pipe.inbound(Inbound("sms", "b", PARENT, "STOP"))
+    assert store.get_contact(PARENT)["opted_out"] is True
+    assert store.get_contact(PARENT).get("opted_out_by") is None  # the engine's STOP: the person's own
+    # The STOP confirmation is the one message that goes, and the provider refuses it.
+    blocked = PermanentSendError("blocked", "blocked", opt_out=True)
+    OutboxWorker(store, {"sms": FlakySender([blocked])}, clock).run_once()
+    statuses = [(m["key"], m["status"]) for m in store.list_outbound(to=PARENT)]
+    assert statuses == [("main.welcome", "blocked"), ("main.menu", "blocked"), ("keywords.stop_reply", "failed")]
+    contact = store.get_contact(PARENT)
+    assert contact["opted_out"] is True and contact.get("opted_out_by") is None
+    assert [e for e in store.audit_entries(PARENT) if e["what"] == "outbox.opted_out"] == []
+    later = one_queued(store, clock, msg_id="m-later")
+    OutboxWorker(store, {"sms": FlakySender([])}, clock).run_once()
+    assert row(store, later)["status"] == "blocked"
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_opt_out_is_labelled_with_the_message_s_channel(factory, tmp_path):
+    store, clock, _pipe = make(factory, tmp_path)
+    one_queued(store, clock, to="tg:42", channel="telegram")
+    blocked = PermanentSendError("telegram: Forbidden: bot was blocked by the user", "blocked", opt_out=True)
+    OutboxWorker(store, {"telegram": FlakySender([blocked])}, clock).run_once()
+    assert store.get_contact("tg:42")["opted_out_by"] == "telegram:blocked"

@@ -23,11 +23,13 @@ the Bot API allows ("making requests when getting updates"): no network call
 from the web process, no outbox row, and a lost answer is repeated with
 Telegram's retry of the same update.
 
-Blocking: the sender marks a contact who blocked the bot as opted out with
-``telegram_blocked``. Telegram only lets them write again once they unblock,
-so a message from such a contact (or a ``my_chat_member`` update saying the
-bot is a member again) lifts that opt-out; a STOP they texted is never lifted
-here. A ``my_chat_member`` "kicked" (blocked) marks them at once.
+Blocking: a send refused with "bot was blocked by the user" makes the outbox
+worker mark the contact opted out with ``opted_out_by: "telegram:blocked"``
+(bot.outbox). Telegram only lets them write again once they unblock, so a
+message from such a contact (or a ``my_chat_member`` update saying the bot is
+a member again) lifts that opt-out, and only that one: a STOP they texted has
+no ``opted_out_by`` (or another provider's) and is never lifted here. A
+``my_chat_member`` "kicked" (blocked) marks them at once, the same way.
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+BLOCKED = "telegram:blocked"  # opted_out_by of a contact who blocked the bot (bot.outbox: "<channel>:<code>")
 
 
 def init_app(app: Any, runtime: Any) -> None:
@@ -55,21 +58,34 @@ def init_app(app: Any, runtime: Any) -> None:
         return handle(runtime, request)
 
     app.register_blueprint(bp)
-    sender = runtime.outbox.senders.get("telegram")
-    if sender is not None and hasattr(sender, "store"):
-        sender.store = runtime.store  # the sender marks blocked contacts in the app's own store
 
 
 def senders(cfg: Any) -> dict:
     if not cfg.telegram_bot_token:
         return {}
-    from ..runtime import open_store
     from .telegram_sender import TelegramSender
 
-    # The worker process (scaled profile) has no web app to hand it the store:
-    # it opens the configured one the first time a contact must be marked.
-    return {"telegram": TelegramSender(cfg.telegram_bot_token, cfg.telegram_api_url,
-                                       store_factory=lambda: open_store(cfg))}
+    return {"telegram": TelegramSender(cfg.telegram_bot_token, cfg.telegram_api_url)}
+
+
+def _blocked(rec: dict | None) -> bool:
+    """Opted out because they blocked the bot (not by a STOP of their own).
+    ``telegram_blocked`` is how records written before ``opted_out_by`` say it."""
+    return bool(rec and rec.get("opted_out") and (rec.get("opted_out_by") == BLOCKED or rec.get("telegram_blocked")))
+
+
+def _set_blocked(rt: Any, contact: str, blocked: bool) -> None:
+    """Block: opt out as "telegram:blocked" unless already opted out (a STOP
+    keeps its reason). Unblock: lift only that opt-out. Under the contact's
+    lock so a STOP being handled at the same moment is never overwritten."""
+    with rt.store.contact_lock(contact, timeout=rt.pipeline.lock_timeout):
+        rec = rt.store.get_contact(contact)
+        if rec is None:
+            return
+        if blocked and not rec.get("opted_out"):
+            rt.store.upsert_contact(contact, opted_out=True, opted_out_by=BLOCKED)
+        elif not blocked and _blocked(rec):
+            rt.store.upsert_contact(contact, opted_out=False, opted_out_by=None, telegram_blocked=None)
 
 
 def _secret_ok(given: str | None, expected: str) -> bool:
@@ -170,9 +186,8 @@ def accept(rt: Any, update: Update, chat_id: int, text: str, meta: dict) -> None
     user = update.effective_user
     if user is not None and isinstance(user.language_code, str):
         meta["lang"] = user.language_code[:8]  # kept for a language hint; nothing else about the user
-    rec = rt.store.get_contact(contact)
-    if rec and rec.get("telegram_blocked"):
-        rt.store.upsert_contact(contact, opted_out=False, telegram_blocked=False)
+    if _blocked(rt.store.get_contact(contact)):
+        _set_blocked(rt, contact, False)  # they can write, so they unblocked the bot
     rt.pipeline.inbound(Inbound("telegram", str(update.update_id), contact, text, meta))
 
 
@@ -182,10 +197,6 @@ def member_change(rt: Any, update: Update) -> Response:
     status = getattr(change.new_chat_member, "status", None)
     if chat_id is None:
         return _empty(200)
-    contact = f"tg:{chat_id}"
-    rec = rt.store.get_contact(contact)
-    if status == "kicked" and rec is not None and not rec.get("opted_out"):
-        rt.store.upsert_contact(contact, opted_out=True, telegram_blocked=True)
-    elif status == "member" and rec is not None and rec.get("telegram_blocked"):
-        rt.store.upsert_contact(contact, opted_out=False, telegram_blocked=False)
+    if status in ("kicked", "member"):
+        _set_blocked(rt, f"tg:{chat_id}", status == "kicked")
     return _empty(200)

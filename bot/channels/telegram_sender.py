@@ -11,17 +11,19 @@ the new pid and starts its own loop and Bot.
 How the Bot API's answers map onto the outbox (bot.outbox):
 
 * ``RetryAfter`` (429): TransientSendError with Telegram's ``retry_after``;
-* ``Forbidden`` (403, "bot was blocked by the user"): the contact is marked
-  opted out (with ``telegram_blocked`` so the webhook can lift it when the
-  person writes again, which Telegram only allows once they unblock) and the
-  message fails for good; the outbox's opt-out gate blocks the rest;
+* ``Forbidden`` (403, "bot was blocked by the user"): PermanentSendError
+  code ``blocked`` with ``opt_out=True``; the outbox worker marks the contact
+  opted out with ``opted_out_by "telegram:blocked"`` (so the webhook can lift
+  it when the person writes again, which Telegram only allows once they
+  unblock) and its opt-out gate blocks the rest;
 * ``BadRequest`` (400), ``InvalidToken``, ``ChatMigrated``: PermanentSendError;
 * ``TimedOut``, ``NetworkError`` (5xx, connection errors): TransientSendError.
 
 A text longer than Telegram's 4096 characters goes as several messages, cut
 at line, then word boundaries; the buttons ride on the last one. When a later
-part fails, the parts already sent are remembered on the outbox row
-(``parts_sent``) so the retry does not send them twice.
+part fails, the error carries the parts already sent (``parts_sent``,
+``provider_id``) as ``fields`` the worker saves on the outbox row, so the retry
+does not send them twice. The sender holds no store.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ import asyncio
 import os
 import threading
 import warnings
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any, Callable, Mapping
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -124,16 +126,11 @@ class _Loop:
 
 
 class TelegramSender:
-    def __init__(self, token: str, api_url: str = "", store: Any = None,
-                 store_factory: Callable[[], Any] | None = None, timeout: float = 15.0,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+    def __init__(self, token: str, api_url: str = "", timeout: float = 15.0):
         self.token = token
         # PTB appends the token to base_url: "<api>/bot" + token + "/sendMessage"
         self.base_url = (api_url.rstrip("/") + "/bot") if api_url else "https://api.telegram.org/bot"
-        self.store = store  # set by the web app's init_app; else opened on first need
-        self.store_factory = store_factory
         self.timeout = timeout
-        self.clock = clock
         self._loop = _Loop()
         self._bot: Bot | None = None
         self._bot_lock = threading.Lock()
@@ -180,9 +177,8 @@ class TelegramSender:
                 sent = self._run(lambda bot, text=parts[index], rm=markup if is_last else None:
                                  bot.send_message(chat_id=chat_id, text=text, reply_markup=rm))
             except tg_error.TelegramError as exc:
-                if index > done:
-                    self._remember_progress(msg, index, last_id)
-                raise self._translate(exc, msg) from exc
+                progress = {"parts_sent": index, "provider_id": last_id} if index else {}
+                raise self._translate(exc, progress) from exc
             last_id = str(sent.message_id)
         fields = {"parts": len(parts)} if len(parts) > 1 else {}
         return SendResult("sent", provider_id=last_id, fields=fields)
@@ -193,38 +189,24 @@ class TelegramSender:
         self._run(lambda bot: bot.answer_callback_query(callback_query_id))
 
     # ------------------------------------------------------------ errors
-    def _translate(self, exc: Exception, msg: Mapping[str, Any]) -> Exception:
+    def _translate(self, exc: Exception, progress: Mapping[str, Any]) -> Exception:
+        """The outbox error for Telegram's answer, carrying ``progress`` (the
+        parts already sent) for the worker to save on the row."""
         if isinstance(exc, tg_error.RetryAfter):
             with warnings.catch_warnings():  # PTB 22 warns that the type will change
                 warnings.simplefilter("ignore")
                 wait = _seconds(exc.retry_after)
-            return TransientSendError(f"telegram rate limit: retry after {wait:g}s", retry_after=wait)
+            return TransientSendError(f"telegram rate limit: retry after {wait:g}s", retry_after=wait,
+                                      fields=progress)
         if isinstance(exc, tg_error.Forbidden):
-            self._mark_blocked(msg["to"])
-            return PermanentSendError(f"telegram: {exc.message}", "blocked")
+            # Blocked by the user: the worker opts them out as "telegram:blocked".
+            return PermanentSendError(f"telegram: {exc.message}", "blocked", opt_out=True, fields=progress)
         if isinstance(exc, tg_error.BadRequest):  # before NetworkError: BadRequest is one
-            return PermanentSendError(f"telegram: {exc.message}", "bad_request")
+            return PermanentSendError(f"telegram: {exc.message}", "bad_request", fields=progress)
         if isinstance(exc, tg_error.InvalidToken):
-            return PermanentSendError("telegram: the bot token was rejected (TELEGRAM_BOT_TOKEN)", "invalid_token")
+            return PermanentSendError("telegram: the bot token was rejected (TELEGRAM_BOT_TOKEN)", "invalid_token",
+                                      fields=progress)
         if isinstance(exc, tg_error.ChatMigrated):
-            return PermanentSendError(f"telegram: chat moved to {exc.new_chat_id}", "chat_migrated")
-        return TransientSendError(f"telegram: {type(exc).__name__}: {exc.message}")
-
-    def _store(self) -> Any:
-        if self.store is None and self.store_factory is not None:
-            self.store = self.store_factory()
-        return self.store
-
-    def _mark_blocked(self, contact: str) -> None:
-        store = self._store()
-        if store is None:
-            return
-        rec = store.get_contact(contact) or {}
-        if not rec.get("opted_out"):  # a STOP stays a STOP, even if they unblock later
-            store.upsert_contact(contact, opted_out=True, telegram_blocked=True)
-
-    def _remember_progress(self, msg: Mapping[str, Any], parts_sent: int, last_id: str | None) -> None:
-        store = self._store()
-        if store is not None and msg.get("id"):
-            store.mark_outbound(msg["id"], "sending", self.clock(), parts_sent=parts_sent, provider_id=last_id,
-                                lease_until=msg.get("lease_until"))
+            return PermanentSendError(f"telegram: chat moved to {exc.new_chat_id}", "chat_migrated",
+                                      fields=progress)
+        return TransientSendError(f"telegram: {type(exc).__name__}: {exc.message}", fields=progress)

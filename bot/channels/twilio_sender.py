@@ -7,8 +7,12 @@ and maps Twilio's answers onto the outbox's errors:
 
 * 429 / code 20429, 5xx, network errors -> TransientSendError (retried);
 * any other 4xx -> PermanentSendError with Twilio's code; 21610 (the person
-  replied STOP to Twilio itself) also marks the contact opted out, so nothing
-  is tried again.
+  replied STOP to Twilio itself) carries ``opt_out=True``: the outbox worker
+  marks the contact opted out, so nothing is tried again.
+
+The sender holds no store: what it learns goes back to the worker on the
+error (``opt_out``, and ``fields`` such as the ``provider_ids`` of the parts
+of a long text already sent, saved on the row for the retry).
 
 ``TWILIO_API_URL`` points the real client at another server (a local fake in
 the tests, a proxy in some deployments): every request's scheme and host are
@@ -17,7 +21,6 @@ send that traffic anywhere else.
 """
 from __future__ import annotations
 
-import logging
 import threading
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -35,8 +38,6 @@ from ..engine.render import sms_text
 from ..engine.segments import count, fold_for_sms
 from ..outbox import PermanentSendError, SendResult, TransientSendError
 from .sms_split import TWILIO_BODY_MAX, split_text
-
-log = logging.getLogger(__name__)
 
 OPTED_OUT = 21610  # "Attempt to send to unsubscribed recipient"
 RATE_LIMITED = 20429
@@ -112,9 +113,8 @@ def _mps(raw: Any) -> float:
 class TwilioSender:
     """One sender for both channels: ``sms`` and ``whatsapp`` rows."""
 
-    def __init__(self, cfg: Any, store: Any = None, client: Client | None = None):
+    def __init__(self, cfg: Any, client: Client | None = None):
         self.cfg = cfg
-        self.store = store  # bound by init_app; opened from cfg when needed otherwise
         self.http = ApiUrlHttpClient(cfg.twilio_api_url)
         self.client = client or Client(cfg.twilio_account_sid, cfg.twilio_auth_token, http_client=self.http)
         if cfg.twilio_api_url:
@@ -155,63 +155,44 @@ class TwilioSender:
         kwargs: dict = {"to": f"whatsapp:{to}" if whatsapp else to, **self._from(whatsapp)}
         if self.cfg.public_url:
             kwargs["status_callback"] = self.cfg.public_url.rstrip("/") + "/sms/twilio/status"
-        # A retry after a later part failed resends only what is still missing.
+        # A retry after a later part failed resends only what is still missing:
+        # the sids of the parts sent ride on the error and are saved on the row.
         sids = list(msg.get("provider_ids") or [])[: len(parts)]
         for index in range(len(sids), len(parts)):
             try:
                 created = self.client.messages.create(body=parts[index], **kwargs)
             except Exception as exc:
-                if sids:
-                    self._save_progress(msg, sids)
-                raise self._error(exc, to) from exc
+                progress = {"provider_ids": list(sids), "provider_id": sids[0]} if sids else {}
+                raise self._error(exc, progress) from exc
             sids.append(created.sid)
         segments = sum(count(p).segments for p in parts) if not whatsapp else len(parts)
         return SendResult("sent", provider_id=sids[0],
                           fields={"segments": segments, "parts": len(parts), "provider_ids": sids})
 
-    def _error(self, exc: Exception, to: str) -> Exception:
+    def _error(self, exc: Exception, progress: dict) -> Exception:
+        """The outbox error for what Twilio (or the network) answered, carrying
+        ``progress`` (the parts already sent) to be saved on the row."""
         if isinstance(exc, (TransientSendError, PermanentSendError)):
+            exc.fields = {**progress, **exc.fields}
             return exc
         if isinstance(exc, requests.RequestException):
-            return TransientSendError(f"network: {type(exc).__name__}")
+            return TransientSendError(f"network: {type(exc).__name__}", fields=progress)
         status = getattr(exc, "status", None)
         code = getattr(exc, "code", None)
         if isinstance(exc, TwilioException) and isinstance(status, int):
             reason = str(getattr(exc, "msg", None) or getattr(exc, "title", None) or f"HTTP {status}")
             if status == 429 or code == RATE_LIMITED:
-                return TransientSendError(f"rate limited: {reason}", retry_after=self.http.retry_after())
+                return TransientSendError(f"rate limited: {reason}", retry_after=self.http.retry_after(),
+                                          fields=progress)
             if status >= 500:
-                return TransientSendError(f"HTTP {status}: {reason}")
-            if code == OPTED_OUT:
-                self._opt_out(to)
-            return PermanentSendError(reason, code=str(code if code is not None else status))
+                return TransientSendError(f"HTTP {status}: {reason}", fields=progress)
+            return PermanentSendError(reason, code=str(code if code is not None else status),
+                                      opt_out=code == OPTED_OUT, fields=progress)
         if isinstance(exc, TwilioException):  # no HTTP status: the request never got an answer
-            return TransientSendError(f"twilio: {type(exc).__name__}")
+            return TransientSendError(f"twilio: {type(exc).__name__}", fields=progress)
+        if progress:  # a bug of ours after some parts went: retried like one, keeping what was sent
+            return TransientSendError(f"{type(exc).__name__}: {exc}", fields=progress)
         return exc  # a bug of ours: the worker retries it and records it
-
-    # ------------------------------------------------------------ store side effects
-    def _store(self):
-        if self.store is None:
-            from ..runtime import open_store
-
-            self.store = open_store(self.cfg)
-        return self.store
-
-    def _opt_out(self, to: str) -> None:
-        now = datetime.now(timezone.utc)
-        try:
-            store = self._store()
-            store.upsert_contact(to, opted_out=True)
-            store.audit({"at": now, "contact": to, "what": "twilio.opted_out", "code": OPTED_OUT})
-        except Exception:  # the failure is still recorded on the message; STOP is re-learnt next time
-            log.exception("could not mark a contact opted out after Twilio error 21610")
-
-    def _save_progress(self, msg: Mapping[str, Any], sids: list) -> None:
-        try:
-            self._store().mark_outbound(msg["id"], "sending", datetime.now(timezone.utc),
-                                        provider_ids=list(sids), provider_id=sids[0])
-        except Exception:  # worst case a retry repeats the parts already sent
-            log.exception("could not save which parts of a long message were sent")
 
 
 def twilio_senders(cfg: Any) -> dict:

@@ -26,7 +26,7 @@ from twilio.request_validator import (SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADE
 from ..members import MemberError, normalise_number
 from ..pipeline import Inbound
 from ..web import accept
-from .twilio_sender import OPTED_OUT, TwilioSender, twilio_senders
+from .twilio_sender import OPTED_OUT, twilio_senders
 
 log = logging.getLogger(__name__)
 
@@ -148,16 +148,16 @@ def status():
     address = parse_address(form.get("To"), rt.cfg.default_region)
     if address is None:
         return _plain("To is not a phone number", 400)
-    number = address[0]
+    number, whatsapp = address
     try:
-        _apply_status(rt, number, sid, state, error_code)
+        _apply_status(rt, number, sid, state, error_code, "whatsapp" if whatsapp else "sms")
     except STORE_DOWN as exc:
         log.warning("store unavailable for a Twilio status callback: %s", type(exc).__name__)
         return _plain("store unavailable, try again", 503)
     return Response(status=204)
 
 
-def _apply_status(rt, number: str, sid: str, state: str, error_code: str | None) -> None:
+def _apply_status(rt, number: str, sid: str, state: str, error_code: str | None, channel: str) -> None:
     store = rt.store
     now = rt.pipeline.clock()
     row = _find_sent(store, number, sid)
@@ -165,8 +165,13 @@ def _apply_status(rt, number: str, sid: str, state: str, error_code: str | None)
         fields = {"error_code": error_code} if error_code else {}
         store.mark_outbound(row["id"], state, now, **fields)
     if error_code == str(OPTED_OUT):
-        # The person replied STOP to Twilio itself: honour it here as well.
-        store.upsert_contact(number, opted_out=True)
+        # The person replied STOP to Twilio itself: honour it here as well,
+        # labelled like the outbox worker does for the same code from the API
+        # (someone already opted out keeps their own reason).
+        with store.contact_lock(number, timeout=rt.pipeline.lock_timeout):  # not over a STOP being handled
+            contact = store.get_contact(number)
+            if not (contact and contact.get("opted_out")):
+                store.upsert_contact(number, opted_out=True, opted_out_by=f"{channel}:{error_code}")
         store.audit({"at": now, "contact": number, "what": "twilio.opted_out", "code": error_code, "message": sid})
     elif error_code in UNREACHABLE and (row is not None or store.get_contact(number) is not None):
         store.upsert_contact(number, unreachable={"code": error_code, "at": now.isoformat()})
@@ -179,11 +184,6 @@ def _apply_status(rt, number: str, sid: str, state: str, error_code: str | None)
 
 def init_app(app, runtime) -> None:
     app.register_blueprint(bp)
-    # The sender was built from settings alone; give it this app's store for
-    # what Twilio's answers teach about a contact (21610: opted out).
-    for sender in getattr(getattr(runtime, "outbox", None), "senders", {}).values():
-        if isinstance(sender, TwilioSender) and sender.store is None:
-            sender.store = runtime.store
 
 
 def senders(cfg) -> dict:

@@ -242,7 +242,7 @@ def test_a_failed_second_part_is_retried_without_resending_the_first(line, fake)
     queue(rt, long_text())
     rt.outbox.run_once()
     row = rows(rt)[0]
-    assert row["status"] == "queued" and row["parts_sent"] == 1
+    assert row["status"] == "queued" and row["parts_sent"] == 1 and row["provider_id"] == "1001"
     rt.outbox.clock.advance(700)
     rt.outbox.run_once()
     texts = [c["text"] for c in fake.calls("sendMessage")]
@@ -294,12 +294,58 @@ def test_blocked_by_the_user_opts_the_contact_out_until_they_write_again(line, f
     assert welcome["status"] == "failed" and welcome["error_code"] == "blocked"
     assert menu["status"] == "blocked"  # the outbox's opt-out gate: never sent
     assert len(fake.calls("sendMessage")) == 1
-    assert rt.store.get_contact(CONTACT)["opted_out"] is True
+    contact = rt.store.get_contact(CONTACT)
+    assert contact["opted_out"] is True and contact["opted_out_by"] == "telegram:blocked"
+    audits = [e for e in rt.store.audit_entries(CONTACT) if e["what"] == "outbox.opted_out"]
+    assert [e["data"] for e in audits] == [{"channel": "telegram", "code": "blocked"}]
     # Telegram only lets them write once they unblock the bot: that lifts it.
     post(app, text_update(2, "MENU"))
-    assert rt.store.get_contact(CONTACT)["opted_out"] is False
+    contact = rt.store.get_contact(CONTACT)
+    assert contact["opted_out"] is False and not contact.get("opted_out_by")
     deliver_all(rt)
     assert rows(rt)[-1]["key"] == "main.menu" and rows(rt)[-1]["status"] == "sent"
+    # Having been blocked once leaves nothing behind: a STOP now is theirs, and stays.
+    post(app, text_update(3, "STOP"))
+    post(app, text_update(4, "hi"))
+    assert rt.store.get_contact(CONTACT)["opted_out"] is True
+
+
+def test_blocked_while_a_later_part_is_sent_keeps_the_parts_sent(line, fake):
+    _, rt = line
+    fake.fail("sendMessage", "403", after=1)
+    queue(rt, long_text())
+    rt.outbox.run_once()
+    row = rows(rt)[0]
+    assert row["status"] == "failed" and row["error_code"] == "blocked"
+    assert row["parts_sent"] == 1 and row["provider_id"] == "1001"
+    assert rt.store.get_contact(CONTACT)["opted_out_by"] == "telegram:blocked"
+
+
+def test_a_bot_blocked_after_stop_keeps_the_stop(line, fake):
+    app, rt = line
+    post(app, text_update(1, "hi"))
+    post(app, text_update(2, "STOP"))
+    fake.fail("sendMessage", "403")
+    deliver_all(rt)
+    statuses = [(m["key"], m["status"]) for m in rows(rt)]
+    # The STOP confirmation is the one message tried, and Telegram refuses it.
+    assert statuses == [("main.welcome", "blocked"), ("main.menu", "blocked"), ("keywords.stop_reply", "failed")]
+    contact = rt.store.get_contact(CONTACT)
+    assert contact["opted_out"] is True and contact.get("opted_out_by") is None
+    # Writing again (they unblocked) does not lift a STOP: only START does.
+    post(app, text_update(3, "MENU"))
+    assert rt.store.get_contact(CONTACT)["opted_out"] is True
+    post(app, text_update(4, "START"))
+    assert rt.store.get_contact(CONTACT)["opted_out"] is False
+
+
+def test_a_block_recorded_before_opted_out_by_existed_is_still_lifted(line):
+    app, rt = line
+    post(app, text_update(1, "hi"))
+    rt.store.upsert_contact(CONTACT, opted_out=True, telegram_blocked=True)  # as the old sender wrote it
+    post(app, text_update(2, "MENU"))
+    contact = rt.store.get_contact(CONTACT)
+    assert contact["opted_out"] is False and not contact.get("telegram_blocked")
 
 
 def test_a_stop_is_not_lifted_by_a_block_and_unblock(line, fake):
@@ -331,9 +377,30 @@ def test_blocking_the_bot_is_seen_from_my_chat_member(line):
         "new_chat_member": {"status": "kicked", "until_date": 0,
                             "user": {"id": 1, "is_bot": True, "first_name": "Vecina"}}}}
     assert post(app, kicked).status_code == 200
-    assert rt.store.get_contact(CONTACT)["opted_out"] is True
+    contact = rt.store.get_contact(CONTACT)
+    assert contact["opted_out"] is True and contact["opted_out_by"] == "telegram:blocked"
     deliver_all(rt)
     assert {m["status"] for m in rows(rt)} == {"blocked"}
+    # Unblocking (the bot is a member again) lifts it.
+    back = json.loads(json.dumps(kicked))
+    back["update_id"] = 3
+    back["my_chat_member"]["new_chat_member"] = {"status": "member",
+                                                 "user": {"id": 1, "is_bot": True, "first_name": "Vecina"}}
+    assert post(app, back).status_code == 200
+    contact = rt.store.get_contact(CONTACT)
+    assert contact["opted_out"] is False and not contact.get("opted_out_by")
+
+
+def test_blocking_an_unknown_chat_records_nothing(line):
+    app, rt = line
+    kicked = {"update_id": 2, "my_chat_member": {
+        "chat": {"id": CHAT, "type": "private"}, "date": 1767225600,
+        "from": {"id": CHAT, "is_bot": False, "first_name": "Ana"},
+        "old_chat_member": {"status": "member", "user": {"id": 1, "is_bot": True, "first_name": "Vecina"}},
+        "new_chat_member": {"status": "kicked", "until_date": 0,
+                            "user": {"id": 1, "is_bot": True, "first_name": "Vecina"}}}}
+    assert post(app, kicked).status_code == 200
+    assert rt.store.get_contact(CONTACT) is None
 
 
 def test_many_sends_reuse_one_loop_and_survive_close(fake):
@@ -352,7 +419,10 @@ def test_senders_need_a_token(tmp_path):
     from bot.channels.telegram import senders
 
     assert senders(Config()) == {}
-    assert set(senders(Config(telegram_bot_token="1:x"))) == {"telegram"}
+    built = senders(Config(telegram_bot_token="1:x"))
+    assert set(built) == {"telegram"}
+    # A pure provider client: what it learns goes back to the outbox worker on its errors.
+    assert not any(name in vars(built["telegram"]) for name in ("store", "store_factory"))
 
 
 def test_pacing_is_global_and_per_chat(fake):

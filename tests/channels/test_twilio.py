@@ -278,11 +278,26 @@ def test_21610_callback_opts_the_contact_out_and_later_messages_are_blocked(tmp_
     res = post(app, status_form(sid, "failed", code="21610"), path="/sms/twilio/status", fake=fake)
     assert res.status_code == 204
     assert row(rt, msg_id)["status"] == "failed" and row(rt, msg_id)["error_code"] == "21610"
-    assert rt.store.get_contact(PARENT)["opted_out"] is True
+    contact = rt.store.get_contact(PARENT)
+    assert contact["opted_out"] is True and contact["opted_out_by"] == "sms:21610"
     later = queue(rt, "are you there?")
     rt.outbox.run_once()
     assert row(rt, later)["status"] == "blocked"
     assert len(fake.messages) == 1
+
+
+def test_21610_callback_for_someone_who_texted_stop_keeps_their_own_reason(tmp_path, fake):
+    app, rt = make_app(tmp_path, fake)
+    assert post(app, sms("SM1", body="hello"), fake=fake).status_code == 200
+    assert post(app, sms("SM2", body="STOP"), fake=fake).status_code == 200
+    rt.outbox.run_once()
+    stop_reply = rt.store.list_outbound(to=PARENT)[-1]
+    assert stop_reply["key"] == "keywords.stop_reply" and stop_reply["status"] == "sent"
+    res = post(app, status_form(stop_reply["provider_id"], "undelivered", code="21610"), path="/sms/twilio/status",
+               fake=fake)
+    assert res.status_code == 204
+    contact = rt.store.get_contact(PARENT)
+    assert contact["opted_out"] is True and contact.get("opted_out_by") is None
 
 
 def test_30006_callback_marks_the_contact_unreachable_with_an_audit_entry(tmp_path, fake):
@@ -347,10 +362,41 @@ def test_21610_from_the_api_opts_the_contact_out(tmp_path, fake):
     first = queue(rt, "hola")
     rt.outbox.run_once()
     assert row(rt, first)["status"] == "failed" and row(rt, first)["error_code"] == "21610"
-    assert rt.store.get_contact(PARENT)["opted_out"] is True
+    contact = rt.store.get_contact(PARENT)
+    assert contact["opted_out"] is True and contact["opted_out_by"] == "sms:21610"
+    audits = [e for e in rt.store.audit_entries(PARENT) if e["what"] == "outbox.opted_out"]
+    assert [e["data"] for e in audits] == [{"channel": "sms", "code": "21610"}]
     later = queue(rt, "hola otra vez")
     rt.outbox.run_once()
     assert row(rt, later)["status"] == "blocked" and fake.messages == []
+
+
+def test_21610_on_whatsapp_is_labelled_whatsapp(tmp_path, fake):
+    _app, rt = make_app(tmp_path, fake)
+    fake.script.append(Reply(400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient",
+                                   "status": 400}))
+    queue(rt, "hola", channel="whatsapp")
+    rt.outbox.run_once()
+    assert rt.store.get_contact(PARENT)["opted_out_by"] == "whatsapp:21610"
+
+
+def test_a_worker_without_the_web_app_opts_out_in_its_own_store(tmp_path, fake):
+    # The scaled profile's worker process builds a runtime but no Flask app:
+    # nothing hands the sender a store, and nothing needs to.
+    from bot.runtime import build
+    from bot.store.sqlite import SQLiteStore
+
+    cfg = Config(db_path=str(tmp_path / "worker.db"), twilio_account_sid=fake.account_sid,
+                 twilio_auth_token=fake.auth_token, twilio_from=FROM, twilio_api_url=fake.url, twilio_mps="100000")
+    rt = build(cfg, store=SQLiteStore(cfg.db_path), start_jobs=False)
+    sender = rt.outbox.senders["sms"]
+    assert not any(name in vars(sender) for name in ("store", "store_factory"))
+    fake.script.append(Reply(400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient",
+                                   "status": 400}))
+    first = queue(rt, "hola")
+    rt.outbox.run_once()
+    assert row(rt, first)["status"] == "failed"
+    assert SQLiteStore(cfg.db_path).get_contact(PARENT)["opted_out_by"] == "sms:21610"
 
 
 def test_an_unreachable_api_is_a_network_error_and_retried(tmp_path, fake):
@@ -409,6 +455,25 @@ def test_a_part_failing_midway_is_retried_without_resending_the_parts_sent(tmp_p
     msg = row(rt, msg_id)
     assert msg["status"] == "sent" and msg["parts"] == 3 and msg["provider_ids"][0] == "SMpart1"
     assert len(fake.requests) == 4  # part 1, part 2 (503), part 2, part 3
+
+
+def test_a_part_failing_for_good_midway_keeps_the_sids_sent_so_callbacks_find_the_row(tmp_path, fake):
+    app, rt = make_app(tmp_path, fake)
+    text = " ".join(f"w{i:05d}" for i in range(500))  # 3 parts
+    fake.script.extend([Reply(201, {"sid": "SMpart1", "status": "queued"}),
+                        Reply(400, {"code": 21617, "message": "The concatenated message body exceeds the limit",
+                                    "status": 400})])
+    msg_id = queue(rt, text)
+    rt.outbox.run_once()
+    msg = row(rt, msg_id)
+    assert msg["status"] == "failed" and msg["error_code"] == "21617"
+    assert msg["provider_ids"] == ["SMpart1"] and msg["provider_id"] == "SMpart1"
+    assert rt.store.get_contact(PARENT) is None  # not opted out (nor known at all)
+    # A landline callback about the part that went is matched to this row (an
+    # unknown sid for an unknown number would change nothing).
+    form = status_form("SMpart1", "undelivered", code="30006")
+    assert post(app, form, path="/sms/twilio/status", fake=fake).status_code == 204
+    assert rt.store.get_contact(PARENT)["unreachable"]["code"] == "30006"
 
 
 def test_accents_are_folded_for_spanish_sms_when_it_saves_segments(tmp_path, fake):
