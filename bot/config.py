@@ -49,6 +49,12 @@ class Config:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def service_settings(self) -> dict:
+        """What actions see as ``ctx.settings``: the services' own variables
+        (``extra``) and the line-wide ones they need."""
+        return {"TIMEZONE": self.timezone, "DEFAULT_REGION": self.default_region, "DEFAULT_LANG": self.default_lang,
+                "CURRENCY": self.currency, "CRISIS_LINE": self.crisis_line, **self.extra}
+
     def engine_settings(self) -> Settings:
         return Settings(default_lang=self.default_lang, region=self.default_region,
                         line={"name": self.line_name, "crisis_line": self.crisis_line,
@@ -85,10 +91,16 @@ ENV = {
 }
 
 
+SERVICE_PREFIXES = ("CHILDCARE_", "SCHOOL_", "CLEANING_", "PEER_", "TRANSLATOR", "LIBRETRANSLATE_")
+
+
 def from_env(overrides: dict | None = None, dotenv: bool = True) -> Config:
     if dotenv:
         load_dotenv(Path.cwd() / ".env", override=False)
     values = {attr: os.environ[name] for name, attr in ENV.items() if os.environ.get(name)}
+    # The services' own settings (CHILDCARE_RING_SIZE, PEER_RETENTION_DAYS…)
+    # reach their actions as ``ctx.settings`` without a field here each.
+    values["extra"] = {k: v for k, v in os.environ.items() if k.startswith(SERVICE_PREFIXES) and v}
     values.update(overrides or {})
     cfg = Config(**values)
     ZoneInfo(cfg.timezone)  # fail early, with zoneinfo's message, on a bad TIMEZONE

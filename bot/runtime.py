@@ -97,7 +97,7 @@ def build(cfg: Config, store: Any | None = None, senders: dict | None = None, st
     store = store if store is not None else open_store(cfg)
     flows = LiveFlows(cfg.flows_dir, cfg.locales_dir, cfg.engine_settings(), cfg.currency)
     ids = UuidIds()
-    conductor = Conductor(flows, store, ids)
+    conductor = Conductor(flows, store, ids, settings=cfg.service_settings())
     clock = lambda: datetime.now(cfg.tz)  # noqa: E731
     if senders is None:
         from .channels import senders as channel_senders

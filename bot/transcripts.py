@@ -24,10 +24,10 @@ from .engine.render import sms_text
 from .engine.runner import Engine
 from .store.memory import MemoryStore
 
-TOP_FIELDS = {"description", "now", "timezone", "contacts", "steps"}
+TOP_FIELDS = {"description", "now", "timezone", "contacts", "records", "settings", "steps"}
 STEP_FIELDS = {"from", "text", "wait", "expect", "note"}
 EXPECT_FIELDS = {"to", "text", "contains", "key"}
-CONTACT_FIELDS = {"roles", "lang", "name", "area", "vetted", "trained", "opted_out"}
+CONTACT_FIELDS = {"roles", "lang", "name", "area", "vetted", "trained", "opted_out", "extra"}
 
 
 @dataclass
@@ -90,8 +90,14 @@ def run(path: str | Path, engine: Engine | Any, timezone: str = "America/New_Yor
     for number, fields in (data.get("contacts") or {}).items():
         fields = fields or {}
         _check_fields(f"{path}: contact {number}", fields, CONTACT_FIELDS)
-        store.upsert_contact(str(number), created_at=now, **fields)
-    conductor = Conductor(engine, store, CounterIds())
+        fields = dict(fields)
+        extra = fields.pop("extra", None) or {}  # a service's own contact fields (on_duty, trusted…)
+        store.upsert_contact(str(number), created_at=now, **fields, **extra)
+    for kind, rows in (data.get("records") or {}).items():  # e.g. a class roster, registered children
+        for row in rows or []:
+            store.add_record(str(kind), dict(row))
+    settings = {str(k): v for k, v in (data.get("settings") or {}).items()}  # e.g. CHILDCARE_RING_SIZE: 2
+    conductor = Conductor(engine, store, CounterIds(), settings)
     sender = None
     for i, step in enumerate(data.get("steps") or [], start=1):
         if not isinstance(step, dict):
@@ -106,6 +112,7 @@ def run(path: str | Path, engine: Engine | Any, timezone: str = "America/New_Yor
         elif "from" in step:
             sender = str(step["from"])
             sent = conductor.message(sender, str(step.get("text", "")), now).sent
+            sent += conductor.fire_timers(now).sent  # events it addressed to others run now
         else:
             raise TranscriptError(f"{path}: step {i} needs 'from' (with 'text') or 'wait'")
         result.actual.append([(m["to"], _rendered(m)) for m in sent])

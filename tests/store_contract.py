@@ -635,3 +635,18 @@ class StoreContract:
                 tx.upsert_contact(A, name="Ana María")
             with store.transaction() as tx:  # not a stale copy loaded with the lock
                 assert tx.get_contact(A)["name"] == "Ana María"
+
+    # ------------------------------------------------------------ what actions use inside a step
+    def test_a_step_finds_records_claims_and_lists_contacts(self, store):
+        with store.transaction() as tx:
+            tx.upsert_contact(A, roles=["helper"], area="East")
+            tx.put_record("cc.request", "R1", {"id": "R1", "status": "open", "area": "East"})
+        with store.transaction() as tx:
+            tx.put_record("cc.request", "R2", {"id": "R2", "status": "open", "area": "East"})
+            tx.put_record("cc.request", "R1", {"id": "R1", "status": "covered", "area": "East"})
+            found = sorted(r["id"] for r in tx.find_records("cc.request", status="open"))
+            assert found == ["R2"]  # its own writes laid over what was committed
+            assert [c["id"] for c in tx.list_contacts("helper")] == [A]
+            assert tx.claim("cc.request", "R2", A) is True
+            assert tx.claim("cc.request", "R2", B) is False
+        assert sorted(r["id"] for r in store.find_records("cc.request", area="East")) == ["R1", "R2"]

@@ -95,6 +95,24 @@ class RedisTx:
             return copy_containers(self._records[(kind, record_id)])
         return loads(self._r.hget(self._k.records(kind), record_id))
 
+    # ------------------------------------------------------------ store-level, inside a step
+    # Actions read and claim through the step's Tx; these go to Redis directly.
+    def find_records(self, kind: str, **where: Any) -> list[dict]:
+        """Committed matches, with this step's own buffered writes of that kind
+        laid over them (matched by their ``id`` field)."""
+        mine = {rid: data for (k, rid), data in self._records.items() if k == kind}
+        out = [r for r in self._store.find_records(kind, **where) if str(r.get("id")) not in mine]
+        out += [copy_containers(d) for d in mine.values()
+                if all(k in d and d[k] == v and type(d[k]) is type(v) for k, v in where.items())]
+        return out
+
+    def list_contacts(self, role: str | None = None) -> list[dict]:
+        return self._store.list_contacts(role)
+
+    def claim(self, kind: str, record_id: str, claimer: str) -> bool:
+        """Atomic at once (not at commit): the first caller anywhere wins."""
+        return self._store.claim(kind, record_id, claimer)
+
     def audit(self, entry: dict) -> None:
         self._audit.append(copy_containers(dict(entry)))
 
