@@ -184,6 +184,8 @@ class Conductor:
             msg = {"id": self.ids.next("m"), "to": effect.to, "text": effect.text, "key": effect.key,
                    "choices": [list(c) for c in effect.choices], "lang": effect.lang,
                    "channel": to_channel, "status": "queued", "created_at": now}
+            if effect.extra:
+                msg = {**dict(effect.extra), **msg}  # never overrides the row's own fields
             tx.add_outbound(msg)
             sent.append(msg)
         elif isinstance(effect, UpdateContact):

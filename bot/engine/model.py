@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
+from types import MappingProxyType
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -81,6 +82,9 @@ class CounterIds:
 
 
 # ---------------------------------------------------------------- effects
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})  # shared, so read-only
+
+
 @dataclass(frozen=True)
 class Send:
     """Send a text. ``choices`` are (number, label) pairs the channel renders
@@ -91,6 +95,14 @@ class Send:
     key: str | None = None  # locale key it came from, for tests and logs
     choices: tuple[tuple[str, str], ...] = ()
     lang: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)  # more outbox fields (e.g. "translate"), from actions
+
+    def __init__(self, to: str, text: str, key: str | None = None, choices: tuple = (), lang: str | None = None,
+                 extra: Mapping[str, Any] | None = None):
+        # Written out (same fields and defaults): a step makes one Send per text,
+        # and the frozen dataclass __init__ (object.__setattr__ per field) is
+        # twice as slow. Frozen only guards setattr, so the instance dict is free.
+        self.__dict__.update(to=to, text=text, key=key, choices=choices, lang=lang, extra=extra or _NO_EXTRA)
 
 
 @dataclass(frozen=True)
@@ -211,7 +223,21 @@ class Session:
         """A copy the engine may change; datetimes and Decimals are immutable,
         so only containers are copied."""
         new = object.__new__(Session)
-        new.__dict__.update(self.__dict__)
+        # Field by field, not through __dict__: touching __dict__ makes CPython
+        # (3.11+) give both instances a real dict, after which every attribute
+        # read on them is ~3x slower, and the engine reads them all step long.
+        # _COPY_FIELDS below fails the import if a field is added but not copied here.
+        new.contact = self.contact
+        new.flow = self.flow
+        new.state = self.state
+        new.status = self.status
+        new.misses = self.misses
+        new.timer = self.timer
+        new.expires_at = self.expires_at
+        new.updated_at = self.updated_at
+        new.window_start = self.window_start
+        new.window_sent = self.window_sent
+        new.schema = self.schema
         vars_ = self.vars
         if type(vars_) is dict:
             vars_ = vars_.copy()
@@ -237,7 +263,16 @@ class Session:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+_COPY_FIELDS = ("contact", "flow", "state", "status", "vars", "misses", "timer", "expires_at", "updated_at",
+                "window_start", "window_sent", "schema")  # what Session.copy copies
+if _COPY_FIELDS != tuple(Session.__dataclass_fields__):
+    raise RuntimeError("Session.copy must copy every Session field: update it and _COPY_FIELDS")
+
+
 @dataclass(frozen=True)
 class StepResult:
     session: Session
     effects: tuple
+
+    def __init__(self, session: Session, effects: tuple):
+        self.__dict__.update(session=session, effects=effects)  # see Send.__init__
