@@ -8,6 +8,7 @@ nor a dead worker strands a message: outbox leases are the sweeper.
 from __future__ import annotations
 
 import threading
+import time
 
 def queue_name(cfg) -> str:
     """One queue per key prefix: two lines sharing a Redis never run each other's jobs."""
@@ -24,8 +25,18 @@ class RQJobs:
 
         self.redis = Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=1)
         self.queue = Queue(queue, connection=self.redis)
+        self._last_kick = float("-inf")
+
+    #: at most one send job enqueued per process per this many seconds: a job
+    #: drains the whole outbox, so one in flight covers every message queued
+    #: meanwhile, and the workers' tickers send anything left within a second.
+    KICK_EVERY = 0.2
 
     def kick(self) -> None:
+        now = time.monotonic()
+        if now - self._last_kick < self.KICK_EVERY:
+            return
+        self._last_kick = now
         try:
             self.queue.enqueue("bot.jobs_rq.send_outbox", job_timeout=120, result_ttl=0, failure_ttl=3600)
         except Exception:

@@ -66,7 +66,10 @@ class Profile:
             self.cmd = [sys.executable, "worker.py"]
 
     def start(self) -> subprocess.Popen:
-        return subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # A session of its own, so a kill takes the whole worker (RQ's work
+        # horse and scheduler processes too), as when a machine dies.
+        return subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True)
 
     def cleanup(self) -> None:
         if self.name == "redis":
@@ -104,7 +107,7 @@ def test_a_worker_killed_mid_batch_loses_no_message(profile, tmp_path, fake):
         try:
             wait_for(lambda: len(fake.calls("sendMessage")) >= 5, 30, "the first sends")
         finally:
-            first.send_signal(signal.SIGKILL)
+            os.killpg(first.pid, signal.SIGKILL)
             first.wait(10)
         chats_before = {c["chat_id"] for c in fake.calls("sendMessage")}
         assert len(chats_before) < BATCH, "the batch finished before the kill: the test proves nothing"
@@ -117,7 +120,10 @@ def test_a_worker_killed_mid_batch_loses_no_message(profile, tmp_path, fake):
                      "every message sent after the restart")
         finally:
             second.terminate()
-            out, _ = second.communicate(timeout=15)
+            try:
+                out, _ = second.communicate(timeout=20)
+            finally:
+                _kill_group(second)
         # every message reached the provider (a message leased at the kill may go twice, never zero times)
         chats = [int(c["chat_id"]) for c in fake.calls("sendMessage")]
         assert set(chats) == {1000 + i for i in range(BATCH)}
@@ -152,9 +158,17 @@ def test_worker_py_sends_a_reply_through_rq_and_stops_on_sigterm(tmp_path, fake)
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(20) == 0
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        _kill_group(worker)
         line.cleanup()
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Nothing of a test's worker outlives the test (RQ forks helpers)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(10)
 
 
 class OwnRedis:

@@ -1,0 +1,289 @@
+"""Webhook throughput and latency under gunicorn, on the scaled (Redis) profile.
+
+Run from the repo root (Redis at ``REDIS_URL_BENCH``, default
+``redis://127.0.0.1:6379/15``; the bench writes under a key prefix of its own
+and deletes it afterwards):
+
+    .venv/bin/python bench/webhook.py            # ~1 minute
+    .venv/bin/python bench/webhook.py --quick    # a smoke run
+
+stdout holds only ``name: value`` lines; progress goes to stderr.
+
+Both servers run with the same gunicorn settings (the Procfile's defaults: 2
+workers x 8 threads, gthread). The load generator is this process, on
+loopback, with keep-alive connections; every Twilio POST is signed with
+twilio's own ``RequestValidator`` (signatures computed before the clock starts).
+
+Figures:
+* ``webhook_ratio_vs_bare_flask``: requests/s of ``POST /sms/twilio`` (a
+  signed inbound: verify, record, lock, engine step, outbox, kick) over a bare
+  Flask endpoint answering 204, closed loop, measured in the same run
+  (target >= 0.6); both rates are printed too;
+* ``webhook_p99_ms_at_300rps``: open loop at 300 requests/s; latency counted
+  from each request's scheduled time, so a stall is not hidden (target < 50);
+* ``ussd_p99_ms_50_sessions``: 50 USSD sessions at once, each a dial and
+  three answers back to back (target < 100).
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+REDIS_URL = os.environ.get("REDIS_URL_BENCH", "redis://127.0.0.1:6379/15")
+TOKEN = "bench-auth-token"
+GUNICORN = ["--workers", "2", "--threads", "8", "--worker-class", "gthread", "--timeout", "30",
+            "--keep-alive", "30", "--log-level", "warning"]
+
+
+def log(*args) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, app: str, env: dict, chdir: Path = ROOT, port: int | None = None):
+        self.port = port or free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{self.port}", "--chdir", str(chdir),
+             *GUNICORN], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                c.request("GET", "/healthz")
+                c.getresponse().read()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise SystemExit(f"gunicorn {app} exited: {self.proc.stderr.read().decode()[-2000:]}")
+                time.sleep(0.2)
+        raise SystemExit(f"gunicorn {app} did not answer")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def twilio_requests(port: int, n: int, numbers: int = 2000) -> list[tuple[bytes, dict]]:
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator(TOKEN)
+    url = f"http://127.0.0.1:{port}/sms/twilio"
+    run = uuid.uuid4().hex[:6]
+    out = []
+    for i in range(n):
+        params = {"MessageSid": f"SM{run}{i:08d}", "From": f"+1415{(i % numbers):07d}", "To": "+14155550000",
+                  "Body": "MENU" if i >= numbers else "hola", "AccountSid": "ACbench", "NumMedia": "0"}
+        headers = {"Content-Type": "application/x-www-form-urlencoded",
+                   "X-Twilio-Signature": validator.compute_signature(url, params)}
+        out.append((urlencode(params).encode(), headers))
+    return out
+
+
+class Client:
+    """One keep-alive connection; reconnects when the server closes it."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def post(self, path: str, body: bytes, headers: dict) -> int:
+        for attempt in range(2):
+            try:
+                self.conn.request("POST", path, body=body, headers=headers)
+                res = self.conn.getresponse()
+                res.read()
+                return res.status
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                if attempt:
+                    raise
+        return 0
+
+
+def closed_loop(port: int, path: str, requests: list, threads: int, seconds: float) -> float:
+    """Requests/s with ``threads`` clients each sending back to back."""
+    stop = time.perf_counter() + seconds
+    counts = [0] * threads
+    bad = []
+    lock = threading.Lock()
+    cursor = iter(range(len(requests)))
+
+    def worker(k: int):
+        client = Client(port)
+        while time.perf_counter() < stop:
+            with lock:
+                i = next(cursor, None)
+            if i is None:
+                return
+            body, headers = requests[i]
+            status = client.post(path, body, headers)
+            if status >= 300:
+                bad.append(status)
+            counts[k] += 1
+
+    ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    t0 = time.perf_counter()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if bad:
+        raise SystemExit(f"{path}: {len(bad)} answers were not 2xx (e.g. {bad[:5]})")
+    return sum(counts) / elapsed
+
+
+def open_loop(port: int, path: str, requests: list, rate: float, seconds: float, threads: int = 32) -> list[float]:
+    """Latencies (ms) at a fixed arrival rate, each from its scheduled start."""
+    n = min(int(rate * seconds), len(requests))
+    start = time.perf_counter() + 0.2
+    latencies: list[float] = []
+    lock = threading.Lock()
+    bad = []
+
+    def worker(k: int):
+        client = Client(port)
+        for i in range(k, n, threads):
+            due = start + i / rate
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            body, headers = requests[i]
+            status = client.post(path, body, headers)
+            took = (time.perf_counter() - due) * 1000
+            with lock:
+                latencies.append(took)
+                if status >= 300:
+                    bad.append(status)
+
+    ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    if bad:
+        raise SystemExit(f"{path}: {len(bad)} answers were not 2xx (e.g. {bad[:5]})")
+    return latencies
+
+
+def ussd_sessions(port: int, sessions: int, rounds: int) -> list[float]:
+    """50 people in USSD sessions at once: dial, then three answers, back to back."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    bad = []
+    run = uuid.uuid4().hex[:6]
+    steps = ["", "1", "1*1", "1*1*2"]
+
+    def person(k: int):
+        client = Client(port)
+        for r in range(rounds):
+            sid = f"ATUid_{run}_{k}_{r}"
+            for text in steps:
+                body = urlencode({"sessionId": sid, "serviceCode": "*384*1#", "phoneNumber": f"+1415{2000000 + k:07d}",
+                                  "networkCode": "63902", "text": text}).encode()
+                t0 = time.perf_counter()
+                status = client.post("/ussd", body, {"Content-Type": "application/x-www-form-urlencoded"})
+                took = (time.perf_counter() - t0) * 1000
+                with lock:
+                    latencies.append(took)
+                    if status != 200:
+                        bad.append(status)
+
+    ts = [threading.Thread(target=person, args=(k,)) for k in range(sessions)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    if bad:
+        raise SystemExit(f"/ussd: {len(bad)} answers were not 200 (e.g. {bad[:5]})")
+    return latencies
+
+
+def p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98]
+
+
+def drop_prefix(prefix: str) -> None:
+    import redis
+
+    r = redis.Redis.from_url(REDIS_URL)
+    for key in r.scan_iter(match=f"{prefix}:*", count=1000):
+        r.delete(key)
+    for key in r.scan_iter(match=f"rq:*vecina-{prefix}*", count=1000):
+        r.delete(key)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--clients", type=int, default=8)
+    args = ap.parse_args(argv)
+    seconds = 2.0 if args.quick else args.seconds
+    prefix = f"bench{uuid.uuid4().hex[:6]}"
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TELEGRAM_", "USSD_", "REDIS_"))}
+
+    bare = Server("bare_app:create_app()", base_env, chdir=BENCH)
+    try:
+        reqs = twilio_requests(bare.port, 200_000 if not args.quick else 20_000)
+        closed_loop(bare.port, "/sms/twilio", reqs[:2000], args.clients, 1.0)  # warm-up
+        bare_rps = closed_loop(bare.port, "/sms/twilio", reqs[2000:], args.clients, seconds)
+        log(f"bare flask: {bare_rps:,.0f} req/s")
+    finally:
+        bare.stop()
+
+    port = free_port()
+    env = {**base_env, "REDIS_URL": REDIS_URL, "REDIS_PREFIX": prefix, "TWILIO_AUTH_TOKEN": TOKEN,
+           "PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    line = None
+    try:
+        line = Server("app:create_app()", env, port=port)  # PUBLIC_URL (what Twilio signs) names this port
+        n = 60_000 if not args.quick else 6_000
+        reqs = twilio_requests(line.port, n)
+        closed_loop(line.port, "/sms/twilio", reqs[:2000], args.clients, 1.0)  # warm-up: first texts
+        rps = closed_loop(line.port, "/sms/twilio", reqs[2000:], args.clients, seconds)
+        log(f"/sms/twilio: {rps:,.0f} req/s")
+        print(f"bare_flask_rps: {bare_rps:.0f}")
+        print(f"webhook_rps: {rps:.0f}")
+        print(f"webhook_ratio_vs_bare_flask: {rps / bare_rps:.2f}", flush=True)
+
+        more = twilio_requests(line.port, int(300 * seconds) + 10)
+        lat = open_loop(line.port, "/sms/twilio", more, 300.0, seconds)
+        log(f"300 rps: median {statistics.median(lat):.1f} ms, p99 {p99(lat):.1f} ms over {len(lat)} requests")
+        print(f"webhook_p99_ms_at_300rps: {p99(lat):.1f}", flush=True)
+
+        ussd = ussd_sessions(line.port, 50, 2 if args.quick else 5)
+        log(f"ussd: median {statistics.median(ussd):.1f} ms, p99 {p99(ussd):.1f} ms over {len(ussd)} requests")
+        print(f"ussd_p99_ms_50_sessions: {p99(ussd):.1f}", flush=True)
+    finally:
+        if line is not None:
+            line.stop()
+        drop_prefix(prefix)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
