@@ -7,6 +7,7 @@ running line keeps what it had.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,12 +82,20 @@ class LiveFlows:
             raise FlowError(problems)
         self._engine = Engine(fs, self.settings)
         self._stamp = _stamp(self.flows_dir, self.locales_dir)
+        self._checked = time.monotonic()
+
+    #: how often the files are looked at (a glob and a stat per file: too
+    #: dear for every message, and an edit live within a second is plenty)
+    CHECK_EVERY = 1.0
 
     def engine(self) -> Engine:
-        """The live engine; picks up edited files first (cheap when nothing changed)."""
-        stamp = _stamp(self.flows_dir, self.locales_dir)
-        if stamp != self._stamp:
-            self.reload(stamp)
+        """The live engine; picks up edited files first (at most one look per CHECK_EVERY)."""
+        now = time.monotonic()
+        if now - self._checked >= self.CHECK_EVERY:
+            self._checked = now
+            stamp = _stamp(self.flows_dir, self.locales_dir)
+            if stamp != self._stamp:
+                self.reload(stamp)
         return self._engine
 
     __call__ = engine

@@ -82,6 +82,7 @@ def test_vecina_test_runs_the_transcripts():
 def test_hot_reload_refuses_a_broken_edit_and_keeps_the_last_good_set(tmp_path):
     flows, locales = copy_line(tmp_path)
     live = LiveFlows(flows, locales)
+    live.CHECK_EVERY = 0  # look at the files on every call here
     good = live.engine()
     path = flows / "profile.yaml"
     path.write_text(path.read_text() + "  extra:\n    goto: nowhere\n")
@@ -94,3 +95,14 @@ def test_hot_reload_refuses_a_broken_edit_and_keeps_the_last_good_set(tmp_path):
     fresh = live.engine()
     assert fresh is not good
     assert fresh.catalog.text("en", "profile.saved") == "All saved."
+
+
+def test_hot_reload_looks_at_the_files_at_most_once_a_second(tmp_path):
+    flows, locales = copy_line(tmp_path)
+    live = LiveFlows(flows, locales)
+    good = live.engine()
+    text = (locales / "en.yaml").read_text(encoding="utf-8").replace('saved: "Saved."', 'saved: "All saved."')
+    (locales / "en.yaml").write_text(text, encoding="utf-8")
+    assert live.engine() is good  # not looked at yet: the edit waits for the next look
+    live._checked -= live.CHECK_EVERY
+    assert live.engine().catalog.text("en", "profile.saved") == "All saved."
