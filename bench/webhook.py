@@ -144,16 +144,9 @@ def closed_loop(port: int, path: str, requests: list, threads: int, seconds: flo
                 bad.append(status)
             counts[k] += 1
 
-    ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
     t0 = time.perf_counter()
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    elapsed = time.perf_counter() - t0
-    if bad:
-        raise SystemExit(f"{path}: {len(bad)} answers were not 2xx (e.g. {bad[:5]})")
-    return sum(counts) / elapsed
+    run_threads(worker, threads, bad, path)
+    return sum(counts) / (time.perf_counter() - t0)
 
 
 def open_loop(port: int, path: str, requests: list, rate: float, seconds: float, threads: int = 32) -> list[float]:
@@ -179,13 +172,7 @@ def open_loop(port: int, path: str, requests: list, rate: float, seconds: float,
                 if status >= 300:
                     bad.append(status)
 
-    ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    if bad:
-        raise SystemExit(f"{path}: {len(bad)} answers were not 2xx (e.g. {bad[:5]})")
+    run_threads(worker, threads, bad, path)
     return latencies
 
 
@@ -209,17 +196,22 @@ def ussd_sessions(port: int, sessions: int, rounds: int) -> list[float]:
                 took = (time.perf_counter() - t0) * 1000
                 with lock:
                     latencies.append(took)
-                    if status != 200:
+                    if status >= 300:
                         bad.append(status)
 
-    ts = [threading.Thread(target=person, args=(k,)) for k in range(sessions)]
+    run_threads(person, sessions, bad, "/ussd")
+    return latencies
+
+
+def run_threads(target, n: int, bad: list, path: str) -> None:
+    """Run ``target(k)`` in n threads; any non-2xx answer they noted ends the bench."""
+    ts = [threading.Thread(target=target, args=(k,)) for k in range(n)]
     for t in ts:
         t.start()
     for t in ts:
         t.join()
     if bad:
-        raise SystemExit(f"/ussd: {len(bad)} answers were not 200 (e.g. {bad[:5]})")
-    return latencies
+        raise SystemExit(f"{path}: {len(bad)} answers were not 2xx (e.g. {bad[:5]})")
 
 
 def p99(values: list[float]) -> float:

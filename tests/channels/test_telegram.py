@@ -59,6 +59,17 @@ def text_update(update_id, text, chat=CHAT, chat_type="private", lang="en"):
                         "from": {"id": chat, "is_bot": False, "first_name": "Ana", "language_code": lang}}}
 
 
+def chat_member_update(update_id, status):
+    """The bot blocked ("kicked") or unblocked ("member") by the person."""
+    bot = {"id": 1, "is_bot": True, "first_name": "Vecina"}
+    new = {"status": status, "user": bot, **({"until_date": 0} if status == "kicked" else {})}
+    return {"update_id": update_id, "my_chat_member": {
+        "chat": {"id": CHAT, "type": "private"}, "date": 1767225600,
+        "from": {"id": CHAT, "is_bot": False, "first_name": "Ana"},
+        "old_chat_member": {"status": "left" if status == "member" else "member", "user": bot},
+        "new_chat_member": new}}
+
+
 def press(update_id, data, chat=CHAT, query_id="cq-1"):
     return {"update_id": update_id,
             "callback_query": {"id": query_id, "chat_instance": "ci", "data": data,
@@ -352,17 +363,9 @@ def test_a_stop_is_not_lifted_by_a_block_and_unblock(line, fake):
     app, rt = line
     post(app, text_update(1, "hi"))
     post(app, text_update(2, "STOP"))
-    kicked = {"update_id": 3, "my_chat_member": {
-        "chat": {"id": CHAT, "type": "private"}, "date": 1767225600,
-        "from": {"id": CHAT, "is_bot": False, "first_name": "Ana"},
-        "old_chat_member": {"status": "member", "user": {"id": 1, "is_bot": True, "first_name": "Vecina"}},
-        "new_chat_member": {"status": "kicked", "until_date": 0,
-                            "user": {"id": 1, "is_bot": True, "first_name": "Vecina"}}}}
+    kicked = chat_member_update(3, "kicked")
     assert post(app, kicked).status_code == 200
-    back = json.loads(json.dumps(kicked))
-    back["update_id"] = 4
-    back["my_chat_member"]["new_chat_member"] = {"status": "member",
-                                                 "user": {"id": 1, "is_bot": True, "first_name": "Vecina"}}
+    back = chat_member_update(4, "member")
     assert post(app, back).status_code == 200
     assert rt.store.get_contact(CONTACT)["opted_out"] is True
 
@@ -370,22 +373,14 @@ def test_a_stop_is_not_lifted_by_a_block_and_unblock(line, fake):
 def test_blocking_the_bot_is_seen_from_my_chat_member(line):
     app, rt = line
     post(app, text_update(1, "hi"))
-    kicked = {"update_id": 2, "my_chat_member": {
-        "chat": {"id": CHAT, "type": "private"}, "date": 1767225600,
-        "from": {"id": CHAT, "is_bot": False, "first_name": "Ana"},
-        "old_chat_member": {"status": "member", "user": {"id": 1, "is_bot": True, "first_name": "Vecina"}},
-        "new_chat_member": {"status": "kicked", "until_date": 0,
-                            "user": {"id": 1, "is_bot": True, "first_name": "Vecina"}}}}
+    kicked = chat_member_update(2, "kicked")
     assert post(app, kicked).status_code == 200
     contact = rt.store.get_contact(CONTACT)
     assert contact["opted_out"] is True and contact["opted_out_by"] == "telegram:blocked"
     deliver_all(rt)
     assert {m["status"] for m in rows(rt)} == {"blocked"}
     # Unblocking (the bot is a member again) lifts it.
-    back = json.loads(json.dumps(kicked))
-    back["update_id"] = 3
-    back["my_chat_member"]["new_chat_member"] = {"status": "member",
-                                                 "user": {"id": 1, "is_bot": True, "first_name": "Vecina"}}
+    back = chat_member_update(3, "member")
     assert post(app, back).status_code == 200
     contact = rt.store.get_contact(CONTACT)
     assert contact["opted_out"] is False and not contact.get("opted_out_by")
@@ -393,12 +388,7 @@ def test_blocking_the_bot_is_seen_from_my_chat_member(line):
 
 def test_blocking_an_unknown_chat_records_nothing(line):
     app, rt = line
-    kicked = {"update_id": 2, "my_chat_member": {
-        "chat": {"id": CHAT, "type": "private"}, "date": 1767225600,
-        "from": {"id": CHAT, "is_bot": False, "first_name": "Ana"},
-        "old_chat_member": {"status": "member", "user": {"id": 1, "is_bot": True, "first_name": "Vecina"}},
-        "new_chat_member": {"status": "kicked", "until_date": 0,
-                            "user": {"id": 1, "is_bot": True, "first_name": "Vecina"}}}}
+    kicked = chat_member_update(2, "kicked")
     assert post(app, kicked).status_code == 200
     assert rt.store.get_contact(CONTACT) is None
 
