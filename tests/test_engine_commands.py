@@ -101,3 +101,54 @@ def test_any_text_matches_safely(text, roles):
         flow, cmd, rest = got
         assert flow.allows(roles)
         assert text.strip().endswith(rest)  # the rest is the text's own tail, as typed
+
+
+# ---------------------------------------------------------------- in the engine
+ASKER = """
+flow: asker
+roles: [any]
+triggers: {keywords: {en: [ASKME], es: [PREGUNTAME]}}
+start: q
+states:
+  q:
+    say: profile.ask_name
+    ask: {kind: yesno, save: answer, goto: done}
+  done: {end: true}
+"""
+
+
+def engine_with_commands():
+    from bot.engine.flowset import build
+    from bot.engine.runner import Engine, Settings
+    from support import ROOT, texts
+
+    flows = texts(ROOT / "flows")
+    flows.update({"answer.yaml": HELPER_FLOW, "asker.yaml": ASKER})
+    return Engine(build(flows, texts(ROOT / "locales")), Settings())
+
+
+def test_a_command_starts_its_flow_at_its_state_with_the_rest_saved():
+    from bot.engine.model import Contact, CounterIds, Message
+    from support import NOW
+
+    eng = engine_with_commands()
+    helper = Contact("+14155550111", lang="en", roles=("helper",))
+    res = eng.message(None, helper, Message("yes 482"), NOW, CounterIds())
+    assert (res.session.flow, res.session.vars) == ("answer", {"code": "482"})
+    parent = Contact("+14155550112", lang="en", roles=("parent",))
+    res = eng.message(None, parent, Message("yes 482"), NOW, CounterIds())
+    assert res.session.flow == "main"  # not a helper: no such command for them
+
+
+def test_a_bare_command_word_answers_an_open_question_first():
+    from bot.engine.model import Contact, CounterIds, Message
+    from support import NOW
+
+    eng = engine_with_commands()
+    helper = Contact("+14155550111", lang="en", roles=("helper",))
+    s = eng.message(None, helper, Message("ASKME"), NOW, CounterIds()).session
+    res = eng.message(s, helper, Message("yes"), NOW, CounterIds())
+    assert (res.session.flow, res.session.vars.get("answer")) == ("asker", True)
+    s = eng.message(None, helper, Message("ASKME"), NOW, CounterIds()).session
+    res = eng.message(s, helper, Message("YES 77"), NOW, CounterIds())  # with a code it is the command
+    assert (res.session.flow, res.session.vars) == ("answer", {"code": "77"})

@@ -19,6 +19,16 @@ _TOKEN = re.compile(r"\S+")
 
 def match_command(table: dict, text: str, roles) -> tuple[Any, Any, str] | None:
     """(flow, command, rest of the text) or None."""
+    if not table:  # no flow has commands: skip the tokenising (it is on every message's path)
+        return None
+    if len(text.split(None, 1)) == 1:
+        # One word ("3", "LATE"), the usual text: the only phrase to try is the
+        # whole text, and nothing is left over. (str.split and the \S+ tokens
+        # agree on what whitespace is; this skips the regex.)
+        for flow, cmd in table.get(normalize(text.rstrip())) or ():
+            if flow.allows(roles):
+                return flow, cmd, ""
+        return None
     tokens = list(_TOKEN.finditer(text))[:MAX_WORDS + 1]
     for n in range(min(MAX_WORDS, len(tokens)), 0, -1):
         entries = table.get(normalize(text[:tokens[n - 1].end()]))

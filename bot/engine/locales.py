@@ -33,10 +33,19 @@ def flatten(tree: Mapping, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-class Template:
-    """A string split once into literal and placeholder parts."""
+def _literal(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
 
-    __slots__ = ("parts", "names", "source")
+
+class Template:
+    """A string split once into literal and placeholder parts.
+
+    ``fmt`` is the same text as a positional ``str.format`` pattern (literal
+    braces escaped, one ``{}`` per placeholder in ``names`` order), so filling
+    a prompt is one C call instead of a generator over the parts. ``plain``:
+    every placeholder is a bare variable name (no ``contact.``/``line.``/dots)."""
+
+    __slots__ = ("parts", "names", "source", "fmt", "plain")
 
     def __init__(self, source: str):
         self.source = source
@@ -50,11 +59,13 @@ class Template:
         if pos < len(source):
             self.parts.append((False, source[pos:]))
         self.names = tuple(name for is_name, name in self.parts if is_name)
+        self.fmt = "".join("{}" if is_name else _literal(text) for is_name, text in self.parts)
+        self.plain = not any("." in name for name in self.names)
 
     def render(self, lookup: Callable[[str], str]) -> str:
         if not self.names:
             return self.source
-        return "".join(lookup(text) if is_name else text for is_name, text in self.parts)
+        return self.fmt.format(*[lookup(name) for name in self.names])
 
 
 class Catalog:
@@ -110,10 +121,18 @@ class Catalog:
         if not tpl.names:
             return tpl.source
         get = values if callable(values) else (values or {}).get
-        return tpl.render(lambda name: self.format_value(lang, get(name)))
+        fmt = self.format_value
+        return tpl.fmt.format(*[fmt(lang, get(name)) for name in tpl.names])
 
     # -------------------------------------------------------------- values
     def format_value(self, lang: str, value: Any) -> str:
+        kind = type(value)
+        # The usual values first (exact types: bool is not int here, and a str
+        # subclass takes the general path): a filled-in answer or a count.
+        if kind is str and value:
+            return value
+        if kind is int:
+            return str(value)
         if value is None or value == "":
             # A detail nobody gave yet reads "not set", never a blank.
             return self.text(lang, "common.not_set") if self.has(lang, "common.not_set") else ""

@@ -53,3 +53,9 @@ class InputKind(Protocol):
     options: frozenset[str]
 
     def parse(self, text: str, spec: Mapping[str, Any], ctx: ParseContext) -> Parsed: ...
+
+    # Optional, for speed: ``quick_reader(spec)`` returns ``read(text) -> Parsed | None``
+    # for the usual answer (number: bare digits; choice: an option's number),
+    # read without a ParseContext. ``read`` answers only where ``parse`` would
+    # answer the same, and None means "call parse". The engine makes one reader
+    # per ask (bot/engine/plans.py; a choice's per set of roles, on first use).

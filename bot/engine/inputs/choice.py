@@ -19,7 +19,7 @@ Example: options Sí/No, contact es, text "S" → ``Parsed(ok=True, value="yes")
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from . import Parsed, ParseContext
 from .normalize import MAX_WORDS_INPUT, lexicon, normalize, spec_cache, split_alternatives
@@ -43,10 +43,11 @@ def _build_numbers(raw: tuple) -> list[tuple[str, dict[str, int]]]:
 
 
 class _Option:
-    __slots__ = ("value", "exact", "prefixable")
+    __slots__ = ("value", "exact", "prefixable", "parsed")
 
     def __init__(self, value: Any) -> None:
         self.value = value
+        self.parsed = Parsed(ok=True, value=value)  # frozen: the same answer every time it is picked
         self.exact: dict[str, set[str]] = {}  # lang -> whole labels and words
         self.prefixable: dict[str, set[str]] = {}  # lang -> those plus longer label words
 
@@ -103,6 +104,26 @@ class ChoiceKind:
     name = "choice"
     options = frozenset({"choices"})
 
+    def quick_reader(self, spec: Mapping[str, Any]) -> Callable[[str], Parsed | None] | None:
+        """Reads an option's number ("2") without a ParseContext (None: call ``parse``)."""
+        try:
+            options = spec_cache(_spec_store, spec, _build_options)
+        except Exception:
+            return None
+        count = len(options)
+
+        def read(text: str) -> Parsed | None:
+            if type(text) is not str or len(text) > MAX_WORDS_INPUT:
+                return None
+            t = text.strip()  # for ASCII digits, the same as normalize()
+            if t.isascii() and t.isdigit():
+                n = int(t)
+                if 1 <= n <= count:
+                    return options[n - 1].parsed
+            return None
+
+        return read
+
     def parse(self, text: str, spec: Mapping[str, Any], ctx: ParseContext) -> Parsed:
         try:
             return self._parse(text, spec, ctx)
@@ -122,7 +143,7 @@ class ChoiceKind:
         if t.isdigit() and t.isascii():
             n = int(t)
             if 1 <= n <= count:
-                return Parsed(ok=True, value=options[n - 1].value)
+                return options[n - 1].parsed
         m = _NUMBERED.match(t)
         if m:  # "1. Si" copied from the menu: the number and the label must agree
             n = int(m.group(1))

@@ -100,6 +100,8 @@ def words_of(normalized: str) -> list[str]:
 
 def normalize(text: str) -> str:
     """Comparable form of ``text``: ``"¿¡ SÍ !!"`` → ``"si"``, ``"Mañana"`` → ``"manana"``."""
+    if type(text) is str and text.isdigit() and text.isascii():
+        return text  # the usual answer ("3"): nothing to fold, strip or collapse
     return _norm(text, True)
 
 

@@ -10,10 +10,10 @@ Example: spec ``{min: 1, max: 6}``, text ``"tres"`` → ``Parsed(ok=True, value=
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from . import Parsed, ParseContext
-from .normalize import MAX_WORDS_INPUT, lexicon, normalize, normalize_keep_punct, split_alternatives
+from .normalize import MAX_WORDS_INPUT, lexicon, normalize, normalize_keep_punct, spec_cache, split_alternatives
 
 HINT = "input.number.hint"
 _FAIL = Parsed(ok=False, error=HINT)
@@ -51,13 +51,23 @@ def _digits(tok: str) -> int | None:
     return None
 
 
+def _plain(text: Any) -> int | None:
+    """The usual answer, bare digits ("3", " 12 "), read without words or a context."""
+    if type(text) is not str or len(text) > MAX_WORDS_INPUT:
+        return None
+    plain = text.strip()
+    if plain.isascii() and plain.isdigit() and len(plain) < 10:
+        return int(plain)
+    return None
+
+
 def read_number(text: str, ctx: ParseContext) -> int | None:
     """The one whole number in ``text``, or None. Shared with kinds that count."""
     if not isinstance(text, str) or len(text) > MAX_WORDS_INPUT:
         return None
-    plain = text.strip()
-    if plain.isascii() and plain.isdigit() and len(plain) < 10:  # the usual answer: "3"
-        return int(plain)
+    plain = _plain(text)
+    if plain is not None:
+        return plain
     words = lexicon(ctx, "number", ("numbers",), _build)
     whole = normalize(text)
     if whole in words:
@@ -81,23 +91,64 @@ def read_number(text: str, ctx: ParseContext) -> int | None:
     return found
 
 
+class _Bounds:
+    """A spec's ``min``/``max`` read once (specs are loaded once and never change)."""
+
+    __slots__ = ("lo", "hi", "too_small", "too_large", "ok")
+
+    def __init__(self, spec: Mapping[str, Any]):
+        self.lo = _int_or_none(spec.get("min"))
+        self.hi = _int_or_none(spec.get("max"))
+        params = {k: v for k, v in (("min", self.lo), ("max", self.hi)) if v is not None}
+        self.too_small = Parsed(ok=False, error="input.number.too_small", params=params)
+        self.too_large = Parsed(ok=False, error="input.number.too_large", params=params)
+        # Parsed is frozen, so one per accepted value can be handed out again.
+        self.ok: dict[int, Parsed] = {}
+
+    def check(self, value: int) -> Parsed:
+        if self.lo is not None and value < self.lo:
+            return self.too_small
+        if self.hi is not None and value > self.hi:
+            return self.too_large
+        got = self.ok.get(value)
+        if got is None:
+            got = Parsed(ok=True, value=value)
+            if len(self.ok) < _OK_CACHE:
+                self.ok[value] = got
+        return got
+
+
+_OK_CACHE = 1000  # cached answers per spec: plenty for counts and hours, bounded for open ranges
+_bounds_store: dict = {}
+
+
 class NumberKind:
     name = "number"
     options = frozenset({"min", "max"})
+
+    def quick_reader(self, spec: Mapping[str, Any]) -> Callable[[str], Parsed | None] | None:
+        """Reads bare digits under ``spec`` without a ParseContext (None: call ``parse``)."""
+        try:
+            bounds = spec_cache(_bounds_store, spec, _Bounds)
+        except Exception:
+            return None
+
+        accepted = bounds.ok
+
+        def read(text: str) -> Parsed | None:
+            value = _plain(text)
+            if value is None:
+                return None
+            return accepted.get(value) or bounds.check(value)  # a value seen before: in bounds
+
+        return read
 
     def parse(self, text: str, spec: Mapping[str, Any], ctx: ParseContext) -> Parsed:
         try:
             value = read_number(text, ctx)
             if value is None:
                 return _FAIL
-            lo = _int_or_none(spec.get("min"))
-            hi = _int_or_none(spec.get("max"))
-            params = {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
-            if lo is not None and value < lo:
-                return Parsed(ok=False, error="input.number.too_small", params=params)
-            if hi is not None and value > hi:
-                return Parsed(ok=False, error="input.number.too_large", params=params)
-            return Parsed(ok=True, value=value)
+            return spec_cache(_bounds_store, spec, _Bounds).check(value)
         except Exception:
             return _FAIL
 
