@@ -173,8 +173,9 @@ class _Lint:
     def check_reachability(self, flow: Flow) -> None:
         if flow.start not in flow.states:
             return
-        seen = {flow.start}
-        todo = [flow.start]
+        # Command triggers (``triggers.commands``) enter at their own states too.
+        seen = {flow.start} | {c.start for c in flow.commands if c.start in flow.states}
+        todo = list(seen)
         while todo:
             st = flow.states[todo.pop()]
             for target, _ in st.targets():
@@ -240,6 +241,10 @@ class _Lint:
             return
         everything = frozenset(self._all_vars(flow))
         known: dict[str, frozenset] = {flow.start: frozenset(flow.vars) | {"first_time"}}
+        for cmd in flow.commands:  # a command enters with only its own saved text
+            if cmd.start in flow.states and cmd.start != flow.start:
+                entry = frozenset(flow.vars) | ({cmd.save} if cmd.save else frozenset())
+                known[cmd.start] = known[cmd.start] & entry if cmd.start in known else entry
         changed = True
         while changed:
             changed = False

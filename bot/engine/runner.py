@@ -18,11 +18,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from .flows import Flow, State
-from .flowset import MAIN_FLOW, FlowSet
+from .flowset import MAIN_FLOW, FlowSet, command_table
 from .inputs import ParseContext, Parsed
 from .inputs.normalize import normalize
 from .inputs.registry import KINDS
+from .plans import StatePlan, compile_plans, quick_reader
+from .commands import match_command
 from .keywords import KeywordMatcher
+from .locales import Template
 from .model import (
     ENDED, TIMEOUT_EVENT, WAITING_ACTION, WAITING_EVENT, WAITING_INPUT, ActionResult, Audit, CallAction,
     CancelTimer, Contact, Event, Ids, Message, Schedule, Send, Session, StepResult, UpdateContact,
@@ -43,11 +46,14 @@ class Settings:
 class _Run:
     """One call's scratch space: the session being changed and the effects."""
 
+    __slots__ = ("engine", "s", "contact", "lang", "now", "ids", "effects", "steps", "roles")
+
     def __init__(self, engine: "Engine", session: Session, contact: Contact, now: datetime, ids: Ids):
         self.engine = engine
         self.s = session
         self.contact = contact
-        self.lang = engine.catalog.lang_for(contact.lang)
+        lang = contact.lang  # Catalog.lang_for, without the call
+        self.lang = lang if lang in engine.catalog.flat else engine.catalog.default_lang
         self.now = now
         self.ids = ids
         self.effects: list = []
@@ -56,6 +62,8 @@ class _Run:
 
     # ---------------------------------------------------------- values
     def lookup(self, name: str) -> Any:
+        if "." not in name:  # a flow variable: the usual placeholder, so tested first
+            return self.s.vars.get(name)
         if name.startswith("contact."):
             attr = name[8:]
             if attr in ("name", "first_name", "area", "lang"):
@@ -63,8 +71,6 @@ class _Run:
             return self.contact.fields.get(attr)
         if name.startswith("line."):
             return self.engine.settings.line.get(name[5:])
-        if "." not in name:
-            return self.s.vars.get(name)
         value: Any = self.s.vars
         for part in name.split("."):
             if isinstance(value, Mapping):
@@ -80,8 +86,6 @@ class _Run:
             if value.startswith("{") and value.endswith("}") and value.count("{") == 1:
                 return self.lookup(value[1:-1])
             if "{" in value:
-                from .locales import Template
-
                 return Template(value).render(lambda n: self.engine.catalog.format_value(self.lang, self.lookup(n)))
             return value
         if isinstance(value, Mapping):
@@ -91,23 +95,44 @@ class _Run:
         return value
 
     def text(self, key: str, extra: Mapping[str, Any] | None = None) -> str:
+        return self.render(self.engine.catalog.template(self.lang, key), extra)
+
+    def render(self, tpl: Template, extra: Mapping[str, Any] | None = None) -> str:
+        """``tpl`` filled from ``extra``, then the session and contact, in this run's language."""
+        names = tpl.names
+        if not names:
+            return tpl.source
+        fmt, lang = self.engine.catalog.format_value, self.lang
+        lookup = self.lookup
         if extra:
-            return self.engine.catalog.text(self.lang, key, lambda n: extra[n] if n in extra else self.lookup(n))
-        return self.engine.catalog.text(self.lang, key, self.lookup)
+            return tpl.fmt.format(*[fmt(lang, extra[n] if n in extra else lookup(n)) for n in names])
+        if tpl.plain:  # only flow variables: read them straight from the session
+            values = []
+            for value in map(self.s.vars.get, names):
+                kind = type(value)
+                # a filled-in answer or a count is its own text (format_value's
+                # first two cases, without the call); None, bools, times, money go through it
+                values.append(value if kind is str and value else str(value) if kind is int else fmt(lang, value))
+            return tpl.fmt.format(*values)
+        return tpl.fmt.format(*[fmt(lang, lookup(n)) for n in names])
 
     # ---------------------------------------------------------- effects
-    def send(self, key: str | None, text: str | None = None, choices=(), extra=None) -> None:
-        s = self.s
-        if s.window_start is None or (self.now - s.window_start).total_seconds() >= self.engine.settings.window_seconds:
+    def send(self, key: str | None, text: str | None = None, choices=(), extra=None,
+             tpl: Template | None = None) -> None:
+        """Queue a text: ``text`` as given, else ``tpl`` (``key``'s template,
+        resolved by the caller) or ``key`` rendered; nothing past the loop guard."""
+        s, engine = self.s, self.engine
+        if s.window_start is None or self.now - s.window_start >= engine.window:
             s.window_start, s.window_sent = self.now, 0
-        if s.window_sent >= self.engine.settings.window_max_sends:
-            if s.window_sent == self.engine.settings.window_max_sends:
+        if s.window_sent >= engine.window_max_sends:
+            if s.window_sent == engine.window_max_sends:
                 self.effects.append(Audit(self.contact.id, "loop_guard.sends", {"flow": s.flow, "state": s.state}))
                 s.window_sent += 1
             return
         s.window_sent += 1
-        body = text if text is not None else self.text(key, extra)
-        self.effects.append(Send(self.contact.id, body, key, tuple(choices), self.lang))
+        if text is None:
+            text = self.render(tpl, extra) if tpl is not None else self.text(key, extra)
+        self.effects.append(Send(self.contact.id, text, key, tuple(choices), self.lang))
 
     def cancel_timer(self) -> None:
         if self.s.timer:
@@ -123,7 +148,10 @@ class _Run:
         return self.engine.flows.flows[self.s.flow]
 
     def state(self) -> State:
-        return self.flow().states[self.s.state]
+        return self.engine.plans[self.s.flow][self.s.state].state
+
+    def plan(self) -> StatePlan:
+        return self.engine.plans[self.s.flow][self.s.state]
 
     def start_flow(self, name: str, state: str | None = None, vars_: Mapping | None = None) -> None:
         flow = self.engine.flows.flows.get(name)
@@ -146,22 +174,29 @@ class _Run:
 
     def enter(self, name: str) -> None:
         self.steps += 1
-        if self.steps > self.engine.settings.max_steps:
+        if self.steps > self.engine.max_steps:
             self.effects.append(Audit(self.contact.id, "loop_guard.steps", {"flow": self.s.flow, "state": name}))
             self.send("common.unavailable")
             self.end()
             return
-        self.cancel_timer()
-        self.s.state = name
-        self.s.misses = 0
-        st = self.state()
-        for i, key in enumerate(st.say):
-            last = i == len(st.say) - 1
-            self.send(key, choices=self.choices(st) if last and st.ask else ())
+        s = self.s
+        if s.timer:
+            self.cancel_timer()
+        s.state = name
+        s.misses = 0
+        plan = self.engine.plans[s.flow][name]
+        st = plan.state
+        if st.say:
+            prompts = plan.prompts.get(self.lang)
+            last = len(st.say) - 1
+            for i, key in enumerate(st.say):
+                self.send(key, choices=self.choices(st) if i == last and plan.choices else (),
+                          tpl=prompts[i] if prompts is not None else None)
         if st.ask and not st.say:
             self.send(None, text="", choices=self.choices(st))
-        for var, value in st.set.items():
-            self.s.vars[str(var)] = self.evaluate(value)
+        if st.set:
+            for var, value in st.set.items():
+                self.s.vars[str(var)] = self.evaluate(value)
         if st.action:
             params = {k: self.evaluate(v) for k, v in st.action.params.items()}
             self.effects.append(CallAction(st.action.name, params, self.contact.id))
@@ -192,7 +227,11 @@ class _Run:
         elif st.goto:
             self.enter(st.goto)
         elif st.flow:
-            self.start_flow(st.flow)
+            # A jump carries the variables the target flow declares (its `vars:`),
+            # e.g. a school alert's child into the childcare request.
+            target = self.engine.flows.flows.get(st.flow)
+            names = target.vars if target is not None else ()
+            self.start_flow(st.flow, vars_={n: self.s.vars[n] for n in names if n in self.s.vars})
         else:
             self.end()
 
@@ -200,8 +239,7 @@ class _Run:
     def choices(self, st: State) -> tuple:
         if st.ask is None or (not st.ask.options and not st.ask.menu):
             return ()
-        opts = self.engine.options(st, self.flow().name, self.roles)
-        return tuple((str(i + 1), self.engine.catalog.text(self.lang, label)) for i, (_v, label, _w) in enumerate(opts))
+        return self.engine.choice_labels(st, self.s.flow, self.roles, self.lang)
 
     def reask(self, st: State, parsed: Parsed) -> None:
         self.s.misses += 1
@@ -217,26 +255,32 @@ class _Run:
             text = f"{text}\n{self.text(prompt)}"
         self.send(None, text=text, choices=self.choices(st))
 
-    def answer(self, st: State, text: str) -> None:
+    def answer(self, state_plan: StatePlan, text: str) -> None:
+        st = state_plan.state
         ask = st.ask
-        kind = KINDS[ask.kind]
-        spec = self.engine.ask_spec(st, self.flow().name, self.roles) if ask.kind == "choice" else ask.spec
-        ctx = ParseContext(self.lang, self.engine.catalog.langs, self.now, self.engine.settings.region,
-                           self.engine.vocab_fn)
-        parsed = kind.parse(text, spec, ctx)
+        plan = state_plan.ask
+        kind = plan.kind or KINDS[ask.kind]
+        if ask.kind == "choice":
+            spec, quick = self.engine.choice_input(st, self.s.flow, self.roles)
+        else:
+            spec, quick = ask.spec, plan.quick
+        # The usual answer ("3", an option's number) needs no words nor clock;
+        # anything else gets the full parse with a context.
+        parsed = quick(text) if quick is not None else None
+        if parsed is None:
+            ctx = ParseContext(self.lang, self.engine.catalog.langs, self.now, self.engine.settings.region,
+                               self.engine.vocab_fn)
+            parsed = kind.parse(text, spec, ctx)
         if not parsed.ok:
             self.reask(st, parsed)
             return
         value = parsed.value
         if ask.save:
             self.s.vars[ask.save] = value
-        self.cancel_timer()
+        if self.s.timer:
+            self.cancel_timer()
         key = ("yes" if value else "no") if isinstance(value, bool) else str(value)
-        target = ask.on.get(key)
-        if target is None and ask.options:
-            for opt in ask.options:
-                if opt.value == key and opt.goto:
-                    target = opt.goto
+        target = plan.routes.get(key)
         if target:
             self.enter(target)
         elif ask.menu == "services" and key in self.engine.flows.flows:
@@ -253,11 +297,20 @@ class Engine:
         self.catalog = flows.catalog
         self.settings = settings or Settings(default_lang=flows.catalog.default_lang)
         self.keywords = KeywordMatcher(self.catalog)
+        self.keyword_table = self.keywords.table
         self.trigger_words = flows.keyword_flows()
+        self.commands = command_table(flows.flows)
         self._options: dict = {}
         self.vocab_fn = self.vocab  # one bound method: the input kinds cache word tables by its identity
         self._expiry = {name: timedelta(seconds=f.expires) for name, f in flows.flows.items()}
         self._specs: dict = {}
+        self._labels: dict = {}
+        self._readers: dict = {}
+        self.plans = compile_plans(flows.flows, self.catalog)
+        # the loop guard's settings, read on every send
+        self.window = timedelta(seconds=self.settings.window_seconds)
+        self.window_max_sends = self.settings.window_max_sends
+        self.max_steps = self.settings.max_steps
 
     # ------------------------------------------------------------ caches
     def vocab(self, lang: str, key: str) -> list[str]:
@@ -279,6 +332,25 @@ class Engine:
                 out.append((opt.value, opt.label, opt.words))
         self._options[cache_key] = out
         return out
+
+    def choice_labels(self, st: State, flow: str, roles, lang: str) -> tuple:
+        """The (number, label) pairs shown with a choice, in ``lang``."""
+        cache_key = (flow, st.name, roles, lang)
+        got = self._labels.get(cache_key)
+        if got is None:
+            opts = self.options(st, flow, roles)
+            got = tuple((str(i + 1), self.catalog.text(lang, label)) for i, (_v, label, _w) in enumerate(opts))
+            self._labels[cache_key] = got
+        return got
+
+    def choice_input(self, st: State, flow: str, roles) -> tuple:
+        """(spec, quick reader or None) of a choice, for these roles."""
+        cache_key = (flow, st.name, roles)
+        got = self._readers.get(cache_key)
+        if got is None:
+            spec = self.ask_spec(st, flow, roles)
+            got = self._readers[cache_key] = (spec, quick_reader(KINDS.get(st.ask.kind), spec))
+        return got
 
     def ask_spec(self, st: State, flow: str, roles) -> dict:
         cache_key = (flow, st.name, roles)
@@ -302,8 +374,10 @@ class Engine:
     def _begin(self, session: Session | None, contact: Contact, now: datetime, ids: Ids) -> _Run:
         s = session.copy() if session is not None else Session(contact=contact.id)
         run = _Run(self, s, contact, now, ids)
-        if s.live and (s.expires_at is not None and now >= s.expires_at or s.flow not in self.flows.flows
-                       or s.state not in self.flows.flows[s.flow].states):
+        # (``plans`` mirrors the flows and their states, and is one lookup less)
+        if s.status != ENDED and s.flow is not None and (  # Session.live, without the call
+                s.expires_at is not None and now >= s.expires_at or s.flow not in self.plans
+                or s.state not in self.plans[s.flow]):
             # Stale (idle past expiry) or its flow changed under it: start afresh.
             run.effects.append(Audit(contact.id, "session.expired", {"flow": s.flow, "state": s.state}))
             run.end()
@@ -322,10 +396,10 @@ class Engine:
         run = self._begin(session, contact, now, ids)
         text = msg.text if isinstance(msg.text, str) else ""
         word = normalize(text)
-        hit = self.keywords.match(word)
+        hit = self.keyword_table.get(word)  # KeywordMatcher.match, without the call
         if contact.opted_out:
             if hit == "start" or (word and word in self.keywords.opt_in_yes):
-                run.effects.append(UpdateContact(contact.id, {"opted_out": False}))
+                run.effects.append(UpdateContact(contact.id, {"opted_out": False, "opted_out_by": None}))
                 run.send("keywords.start_reply")
             return self._finish(run)
         if contact.lang is None:
@@ -339,15 +413,23 @@ class Engine:
             self._keyword(run, hit)
             return self._finish(run)
         s = run.s
-        st = run.state() if s.live else None
+        live = s.status != ENDED and s.flow is not None  # Session.live, without the call
+        plan = self.plans[s.flow][s.state] if live else None
+        st = plan.state if live else None
         free_text = st is not None and st.ask is not None and st.ask.kind == "text" and s.status == WAITING_INPUT
         trigger = None if free_text else self.trigger_words.get(word)
+        command = None if free_text or trigger is not None else match_command(self.commands, text, run.roles)
+        if command is not None and not command[2] and s.status == WAITING_INPUT and live and st.ask is not None:
+            command = None  # a bare command word answers the open question first ("YES" to a yes/no)
         if trigger is not None:
             run.start_flow(trigger)
-        elif not s.live:
+        elif command is not None:
+            flow, cmd, rest = command
+            run.start_flow(flow.name, cmd.start, {cmd.save: rest} if cmd.save else None)
+        elif not live:
             run.start_flow(MAIN_FLOW)
         elif s.status == WAITING_INPUT and st.ask:
-            run.answer(st, text)
+            run.answer(plan, text)
         else:
             run.send("common.still_waiting")
         return self._finish(run)
@@ -355,7 +437,7 @@ class Engine:
     def _keyword(self, run: _Run, hit: str) -> None:
         cid = run.contact.id
         if hit == "stop":
-            run.effects.append(UpdateContact(cid, {"opted_out": True}))
+            run.effects.append(UpdateContact(cid, {"opted_out": True, "opted_out_by": None}))
             run.send("keywords.stop_reply")
             run.end()
         elif hit == "start":
