@@ -20,7 +20,9 @@ OTHER = "+14155552672"
 
 
 def texts(folder: Path) -> dict[str, str]:
-    return {f"{folder.name}/{p.name}": p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.yaml"))}
+    # locales/ also holds glossary.yaml (not a language): only ll.yaml files there, as bot/flowfiles.py reads them
+    return {f"{folder.name}/{p.name}": p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.yaml"))
+            if folder.name != "locales" or (p.stem.isalpha() and len(p.stem) <= 3)}
 
 
 @lru_cache(maxsize=None)

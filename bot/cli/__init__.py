@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from . import lint_cmd, members_cmd, outbox_cmd, serve_cmd, simulate_cmd, test_cmd
+from . import lint_cmd, members_cmd, outbox_cmd, roster_cmd, serve_cmd, simulate_cmd, test_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,3 +17,4 @@ main.add_command(test_cmd.test)
 main.add_command(members_cmd.members)
 main.add_command(outbox_cmd.outbox)
 main.add_command(serve_cmd.serve)
+main.add_command(roster_cmd.roster)

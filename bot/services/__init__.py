@@ -1,0 +1,1 @@
+"""Shared helpers of the line's services (childcare, school alerts, cleaning, peer support)."""
