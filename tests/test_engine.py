@@ -213,3 +213,18 @@ def test_events_for_a_session_not_waiting_change_nothing():
     assert result.effects == ()
     assert result.session.state == s.state
     assert OTHER not in c.store.sessions
+
+
+def test_times_and_money_use_plain_spaces_so_an_sms_stays_gsm7():
+    from datetime import datetime
+    from decimal import Decimal
+
+    from bot.engine.segments import count
+
+    from support import engine
+
+    cat = engine().catalog
+    for lang in ("en", "es"):
+        for value in (datetime(2026, 3, 2, 15, 30), Decimal("80.50")):
+            shown = cat.format_value(lang, value)
+            assert count(shown).encoding == "GSM-7", (lang, shown)

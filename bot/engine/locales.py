@@ -18,6 +18,15 @@ from typing import Any, Callable, Mapping
 from babel.dates import format_time
 from babel.numbers import format_currency
 
+# Babel writes "3:30\u202fPM" and "80,00\xa0$": those spaces are not in the
+# GSM-7 alphabet, so one of them would make a whole SMS UCS-2 (half the
+# characters per segment). A plain space reads the same on every phone.
+_SMS_SPACES = str.maketrans({"\u202f": " ", "\xa0": " ", "\u2009": " "})
+
+
+def sms_spaces(text: str) -> str:
+    return text.translate(_SMS_SPACES)
+
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 FALLBACK_TEXT = "Sorry, something went wrong. Text HELP. / Lo siento, algo falló. Envía AYUDA."
 
@@ -139,7 +148,7 @@ class Catalog:
         if isinstance(value, bool):
             return self.text(lang, "common.yes" if value else "common.no")
         if isinstance(value, datetime):
-            return format_time(value, format="short", locale=lang)
+            return sms_spaces(format_time(value, format="short", locale=lang))
         if isinstance(value, Decimal):
-            return format_currency(value, self.currency, locale=lang)
+            return sms_spaces(format_currency(value, self.currency, locale=lang))
         return str(value)
