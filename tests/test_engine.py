@@ -16,7 +16,7 @@ def test_first_spanish_text_gets_spanish_welcome_and_menu():
     assert c.store.get_contact(PARENT)["lang"] == "es"
     assert [m["key"] for m in out.sent] == ["main.welcome", "main.menu"]
     assert out.sent[0]["text"].startswith("Bienvenido a Vecina")
-    assert [label for _n, label in out.sent[1]["choices"]] == ["Mis datos", "Idioma / Language"]
+    assert [label for _n, label in out.sent[1]["choices"]] == ["Mis datos", "Idioma / Language", "Hablar con alguien"]
 
 
 def test_first_english_text_gets_english_welcome():
@@ -65,7 +65,7 @@ def test_language_switch_keyword_repeats_the_open_question():
     assert c.store.get_contact(PARENT)["lang"] == "en"
     assert [m["key"] for m in out.sent] == ["keywords.lang_reply", "main.menu"]
     assert out.sent[1]["text"] == "What do you need? Reply with a number."
-    assert ["My details", "Language / Idioma"] == [l for _n, l in out.sent[1]["choices"]]
+    assert ["My details", "Language / Idioma", "Talk to someone"] == [l for _n, l in out.sent[1]["choices"]]
     back = c.message(PARENT, "español", NOW)
     assert back.sent[0]["text"] == "Listo, te escribiré en español."
 

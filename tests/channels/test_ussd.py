@@ -125,14 +125,14 @@ def known(rt, number=NUMBER, lang="en"):
 # ------------------------------------------------------------------ the flows
 def test_first_dial_of_a_known_number_is_the_numbered_main_menu(rt, phone):
     known(rt)
-    assert phone.dial() == "CON What do you need? Reply with a number.\n1. My details\n2. Language / Idioma"
+    assert phone.dial() == "CON What do you need? Reply with a number.\n1. My details\n2. Language / Idioma\n3. Talk to someone"
 
 
 def test_first_dial_of_a_new_number_welcomes_and_pages_the_menu(rt, phone):
     first = phone.dial()
     assert first.startswith("CON Welcome to Vecina")
     assert first.endswith("\n1. My details\n98 More")
-    assert phone.type("98") == "CON 2. Language / Idioma\n0 Back\n00 Home"
+    assert phone.type("98") == "CON 2. Language / Idioma\n3. Talk to someone\n0 Back\n00 Home"
     assert rt.store.get_contact(NUMBER)["lang"] == "en"
 
 
@@ -155,7 +155,7 @@ def test_the_language_flow_switches_the_screens_and_the_navigation_labels(rt, ph
     phone.type("98")
     assert phone.type("2") == "CON Which language? / ¿Qué idioma?\n1. English\n2. Español"
     assert phone.type("2") == ("CON Listo: te escribiré en español.\n¿Qué necesitas? Responde con un número.\n"
-                               "1. Mis datos\n2. Idioma / Language")
+                               "1. Mis datos\n2. Idioma / Language\n3. Hablar con alguien")
     assert rt.store.get_contact(NUMBER)["lang"] == "es"
     spanish = Phone(phone.client)
     assert spanish.dial().startswith("CON ¿Qué necesitas?")
@@ -364,7 +364,7 @@ def test_a_session_on_redis_pages_and_answers_retries(tmp_path):
     first = phone.dial()
     assert first.endswith("\n98 More")
     steps = Steps(rt)
-    assert phone.type("98") == "CON 2. Language / Idioma\n0 Back\n00 Home"
+    assert phone.type("98") == "CON 2. Language / Idioma\n3. Talk to someone\n0 Back\n00 Home"
     assert phone.type("1").startswith("CON Your details")
     assert phone.type("1").startswith("CON What first name")
     saved = phone.type("Ana")
