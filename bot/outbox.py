@@ -78,8 +78,12 @@ class RecordingSender:
 class OutboxWorker:
     def __init__(self, store: Any, senders: Mapping[str, Sender], clock: Callable[[], datetime],
                  lease_seconds: float = 60.0, max_attempts: int = 6, base_delay: float = 2.0,
-                 max_delay: float = 600.0, rng: random.Random | None = None):
+                 max_delay: float = 600.0, rng: random.Random | None = None, prepare: Any = None):
         self.store = store
+        # Optional step just before a send: ``prepare(msg) -> msg`` (e.g. the
+        # translation hook, bot/translate); ``prepare.tick()``, if it has one,
+        # runs before each batch. It must never raise.
+        self.prepare = prepare
         self.senders = dict(senders)
         self.fallback = RecordingSender()
         self.clock = clock
@@ -95,6 +99,9 @@ class OutboxWorker:
 
     def run_once(self, limit: int = 50) -> int:
         """Send one batch; the number of messages handled."""
+        tick = getattr(self.prepare, "tick", None)
+        if tick is not None:
+            tick()
         batch = self.store.lease_outbound(self.clock(), self.lease_seconds, limit)
         for msg in batch:
             self.deliver(msg)
@@ -118,8 +125,9 @@ class OutboxWorker:
             self.store.mark_outbound(msg["id"], "queued", now, attempts=attempts - 1,
                                      retry_at=now + timedelta(seconds=wait))
             return
+        sent = self.prepare(msg) if self.prepare is not None else msg
         try:
-            result = sender.send(msg)
+            result = sender.send(sent)
         except PermanentSendError as exc:
             self.store.mark_outbound(msg["id"], "failed", now,
                                      **_merge(exc.fields, attempts=attempts, error=exc.reason, error_code=exc.code))
@@ -130,8 +138,9 @@ class OutboxWorker:
         except Exception as exc:  # an unknown error is retried, then recorded
             self._retry(msg, attempts, now, f"{type(exc).__name__}: {exc}", None)
         else:
-            self.store.mark_outbound(msg["id"], result.status, now,
-                                     **_merge(result.fields, attempts=attempts, provider_id=result.provider_id))
+            prepared = {} if sent is msg else {"sent_text": sent.get("text"), "translation": sent.get("translation")}
+            self.store.mark_outbound(msg["id"], result.status, now, **_merge(
+                {**prepared, **result.fields}, attempts=attempts, provider_id=result.provider_id))
 
     def _pace(self, sender, msg, now: datetime) -> float:
         pacing = getattr(sender, "pacing", None)

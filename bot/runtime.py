@@ -103,7 +103,10 @@ def build(cfg: Config, store: Any | None = None, senders: dict | None = None, st
         from .channels import senders as channel_senders
 
         senders = channel_senders(cfg)
-    outbox = OutboxWorker(store, senders, clock, lease_seconds=float(cfg.outbox_lease_seconds))
+    from .translate.wiring import outbox_translation
+
+    outbox = OutboxWorker(store, senders, clock, lease_seconds=float(cfg.outbox_lease_seconds),
+                          prepare=outbox_translation(cfg.service_settings(), store, lambda: flows.engine().catalog, clock))
     if cfg.redis_url:
         from .jobs_rq import RQJobs, queue_name
 

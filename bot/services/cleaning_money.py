@@ -1,0 +1,106 @@
+"""The pair's money commands: PAY/LOAN (the cleaner asks), ACCEPT/DECLINE
+(the client answers with the request's code), CASH (each side confirms the
+cash was handed over), BALANCE. The ledger itself: cleaning_ledger.py.
+Amounts reach texts as Decimals: the catalog formats them with babel for the
+reader's language ($80.00 / 80,00 US$).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..engine.model import Audit
+from . import cleaning as c
+from . import cleaning_ledger as ledger
+from .cleaning_words import amount_and_note, code_of
+
+
+def _name(ctx, job, side, reader):
+    return c.name_for(ctx, c.contact(ctx.store, job[side]), side, c.lang_of(reader, ctx))
+
+
+def request(ctx: Any, job: dict, side: str, args: str, kind: str) -> tuple[str, list]:
+    """PAY 80 [note] / LOAN 200 [note] from the cleaner."""
+    me = ctx.contact
+    if side != "cleaner":
+        return "ok", [ctx.say(me, "cleaning.cleaner_only")]
+    if job["status"] != "active":
+        return "ok", [ctx.say(me, "cleaning.not_active", name=_name(ctx, job, "client", me))]
+    raw, note = amount_and_note(args)
+    amount, error, values = ledger.parse_amount(ctx, raw)
+    if amount is None:
+        return "ok", [ctx.say(me, error, **values)]
+    rows = ledger.entries(ctx.store, job["id"])
+    code = c.new_code(ctx.store, f"{job['id']}:{len(rows)}:{kind}", ledger.codes_in_use(rows))
+    ledger.add_entry(ctx, job["id"], kind, amount, code, me.id, note)
+    client = c.contact(ctx.store, job["client"])
+    source, target = c.lang_of(me, ctx), c.lang_of(client, ctx)
+    texts, left = c.translated(ctx, [note], source, target) if note else ([""], [])
+    what = "pay" if kind == "payment_request" else "loan"
+    key = f"cleaning.{what}_request" + ("_note" if note else "")
+    return "ok", [ctx.say(me, f"cleaning.{what}_sent", amount=amount, code=code, name=_name(ctx, job, "client", me)),
+                  c.send(ctx, client, key, source, left, name=_name(ctx, job, "cleaner", client), amount=amount,
+                         code=code, note=texts[0])]
+
+
+def _find(ctx, job, args) -> tuple[str | None, ledger.Request | None]:
+    code = code_of(args)
+    if code is None:
+        return None, None
+    return code, ledger.requests(ledger.entries(ctx.store, job["id"])).get(code)
+
+
+def answer(ctx: Any, job: dict, side: str, args: str, accept: bool) -> tuple[str, list]:
+    """ACCEPT/DECLINE <code> from the client."""
+    me = ctx.contact
+    code, req = _find(ctx, job, args)
+    if req is None:
+        return "ok", [ctx.say(me, "cleaning.which_code")]
+    if side != "client":
+        return "ok", [ctx.say(me, "cleaning.client_only")]
+    if req.answer is not None:
+        return "ok", [ctx.say(me, "cleaning.already_answered", code=code)]
+    kind = "accepted" if accept else "declined"
+    ledger.add_entry(ctx, job["id"], kind, req.amount, code, me.id)
+    cleaner = c.contact(ctx.store, job["cleaner"])
+    what = "loan" if req.loan else "pay"
+    return "ok", [ctx.say(me, f"cleaning.{what}_{kind}_ok", amount=req.amount, code=code,
+                          name=_name(ctx, job, "cleaner", me)),
+                  ctx.say(cleaner, f"cleaning.{what}_{kind}", amount=req.amount, code=code,
+                          name=_name(ctx, job, "client", cleaner)),
+                  Audit(me.id, f"cleaning.{what}_{kind}", {"job": job["id"], "code": code})]
+
+
+def cash(ctx: Any, job: dict, side: str, args: str) -> tuple[str, list]:
+    """CASH <code>: this side says the cash changed hands; both saying so confirms it."""
+    me = ctx.contact
+    code, req = _find(ctx, job, args)
+    if req is None:
+        return "ok", [ctx.say(me, "cleaning.which_code")]
+    if req.answer != "accepted":
+        return "ok", [ctx.say(me, "cleaning.cash_not_accepted", code=code)]
+    if req.cash:
+        return "ok", [ctx.say(me, "cleaning.cash_already", code=code)]
+    cid = f"{job['id']}:{code}:{side}"
+    ctx.store.put_record(ledger.CONFIRM, cid, {"id": cid, "job": job["id"], "code": code, "by": me.id,
+                                               "side": side, "at": ctx.now.isoformat()})
+    other_side = c.other_side(side)
+    other = c.contact(ctx.store, job[other_side])
+    if not any(r.entry["code"] == code for r in ledger.settle_cash(ctx, job["id"], me.id)):
+        return "ok", [ctx.say(me, "cleaning.cash_noted", code=code, name=_name(ctx, job, other_side, me)),
+                      ctx.say(other, "cleaning.cash_confirm_ask", amount=req.amount, code=code,
+                              name=_name(ctx, job, side, other))]
+    return "ok", [ctx.say(reader, "cleaning.cash_confirmed", amount=req.amount, code=code)
+                  for reader in (me, other)]
+
+
+def balance(ctx: Any, job: dict, side: str, args: str) -> tuple[str, list]:
+    me = ctx.contact
+    ledger.settle_cash(ctx, job["id"], me.id)  # two confirmations that crossed each other
+    to_cleaner, to_client = ledger.balance(ledger.entries(ctx.store, job["id"]))
+    owed_to_me, i_owe = (to_cleaner, to_client) if side == "cleaner" else (to_client, to_cleaner)
+    name = _name(ctx, job, c.other_side(side), me)
+    if not owed_to_me and not i_owe:
+        return "ok", [ctx.say(me, "cleaning.balance_clear", name=name)]
+    return "ok", [ctx.say(me, "cleaning.balance", name=name, owed=owed_to_me or Decimal("0.00"),
+                          owe=i_owe or Decimal("0.00"))]
