@@ -1,4 +1,6 @@
-"""The message pipeline, inbound to outbox, in one process on one core.
+"""The message pipeline, inbound to outbox, in one process on one core (one
+thread, not pinned: pinning this process to a CPU made each Redis round trip
+several times slower here, as it then shares that CPU with the network).
 
 Run from the repo root (Redis at ``REDIS_URL_BENCH``, default
 ``redis://127.0.0.1:6379/15``; the bench writes under a key prefix of its own
@@ -162,8 +164,6 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.quick:
         args.messages, args.contacts, args.repeats = 300, 50, 1
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core, as the target says
     engine = Engine(build_flowset(), Settings())
     with tempfile.TemporaryDirectory() as folder:
         rate, _ = measure(lambda: sqlite_store(folder), engine, args.contacts, args.messages, args.repeats, "sqlite")
