@@ -27,6 +27,7 @@ from typing import Any, Iterable, Mapping
 
 from ..engine.model import Contact
 from ..store.contacts import view
+from . import int_setting
 
 REQUEST = "childcare.request"
 CHILD = "childcare.child"
@@ -57,12 +58,7 @@ _DIGITS = re.compile(r"\d+")
 
 def setting(ctx, name: str) -> int:
     """An integer setting (env values are strings), with its default."""
-    default = SETTINGS[name][0]
-    try:
-        value = int(str(ctx.settings.get(name, default)).strip())
-    except (TypeError, ValueError):
-        return default
-    return value if value > 0 else default
+    return int_setting(ctx.settings, name, SETTINGS[name][0])
 
 
 def local(ctx, when: datetime | None) -> datetime | None:

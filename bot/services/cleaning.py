@@ -22,6 +22,7 @@ from typing import Any, Iterable, Mapping
 from ..engine.model import Contact, Send
 from ..store.contacts import view
 from ..translate import translate_now
+from . import int_setting
 
 JOB = "cleaning.job"
 TASK = "cleaning.task"
@@ -32,11 +33,7 @@ MAX_TASKS = 30  # CLEANING_MAX_TASKS
 
 
 def setting_int(settings: Mapping[str, Any], name: str, default: int) -> int:
-    try:
-        value = int(str(settings.get(name, default)).strip())
-    except (TypeError, ValueError):
-        return default
-    return value if value > 0 else default
+    return int_setting(settings, name, default)
 
 
 # ------------------------------------------------------------ the pair

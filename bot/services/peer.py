@@ -36,6 +36,7 @@ from typing import Any, Iterable, Mapping
 from ..engine.inputs.normalize import normalize
 from ..engine.model import Audit, Contact
 from ..store.contacts import view
+from . import int_setting
 from .peer_scrub import scrub
 from .peer_text import phrase_list
 
@@ -68,12 +69,7 @@ _CLOCK = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*$")
 
 def setting(ctx, name: str) -> int:
     """An integer setting (env values are strings), with its default."""
-    default = SETTINGS[name][0]
-    try:
-        value = int(str(ctx.settings.get(name, default)).strip())
-    except (TypeError, ValueError):
-        return default
-    return value if value > 0 else default
+    return int_setting(ctx.settings, name, SETTINGS[name][0])
 
 
 def clock(value: Any, default: str) -> time:

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Mapping
 
 from ..engine.model import Contact
 from ..store.contacts import view
+from . import int_setting
 
 KINDS = ("late", "absent")
 PENDING, SENT, CANCELLED = "pending", "sent", "cancelled"
@@ -75,13 +76,8 @@ def parse_codes(text: Any) -> list[str]:
 
 
 def setting_int(settings: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
-    """An integer setting (settings are strings from the environment); bad or
-    out-of-range values fall back to the default rather than break a step."""
-    try:
-        value = int(str(settings.get(name, default)).strip())
-    except (TypeError, ValueError):
-        return default
-    return value if low <= value <= high else default
+    """An integer setting within [low, high] (see bot.services.int_setting)."""
+    return int_setting(settings, name, default, low, high)
 
 
 def grace_minutes(store, settings: Mapping[str, Any], school: str) -> int:
