@@ -22,6 +22,7 @@ simulate: $(STAMP)
 
 test: $(STAMP)
 	./scripts/ensure-redis.sh
+	./scripts/ensure-chromium.sh
 	$(PY) -m bot lint flows/ --quiet
 	$(PY) -m pytest
 

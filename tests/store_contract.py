@@ -650,3 +650,61 @@ class StoreContract:
             assert tx.claim("cc.request", "R2", A) is True
             assert tx.claim("cc.request", "R2", B) is False
         assert sorted(r["id"] for r in store.find_records("cc.request", area="East")) == ["R1", "R2"]
+
+    # ------------------------------------------------------------ removal (Data rights: bot/web/rights.py)
+    def test_delete_record_removes_it_its_index_and_its_claim(self, store):
+        store.put_record("cc.request", "R1", {"id": "R1", "status": "open"})
+        store.put_record("cc.request", "R2", {"id": "R2", "status": "open"})
+        assert store.claim("cc.request", "R1", A) is True
+        assert store.delete_record("cc.request", "R1") is True
+        assert store.get_record("cc.request", "R1") is None
+        assert [r["id"] for r in store.find_records("cc.request", status="open")] == ["R2"]
+        assert store.delete_record("cc.request", "R1") is False
+        assert store.delete_record("nothing.here", "R1") is False
+        assert store.claim("cc.request", "R1", B) is True  # a new record under that id starts unclaimed
+
+    def test_record_kinds_lists_kinds_that_have_records(self, store):
+        assert store.record_kinds() == []
+        store.put_record("peer.post", "P1", {"id": "P1"})
+        store.put_record("cc.request", "R1", {"id": "R1"})
+        store.put_record("cc.request", "R2", {"id": "R2"})
+        assert store.record_kinds() == ["cc.request", "peer.post"]
+        store.delete_record("peer.post", "P1")
+        assert store.record_kinds() == ["cc.request"]
+
+    def test_forget_contact_erases_what_the_core_holds_and_pseudonymises_audit(self, store):
+        store.upsert_contact(A, roles=["helper"], name="Ana")
+        store.upsert_contact(B, roles=["parent"])
+        store.save_session(Session(contact=A, status=WAITING_INPUT, flow="main", state="menu"))
+        store.add_timer("t1", A, T0 + timedelta(minutes=5), "timeout", {})
+        store.add_timer("t2", B, T0 + timedelta(minutes=5), "timeout", {})
+        store.record_inbound("sms", "SM1", A, "hola", T0)
+        store.add_outbound(msg("m1", to=A))
+        store.add_outbound(msg("m2", to=B))
+        store.audit({"contact": A, "what": "helped", "data": {"parent": B, "helper": A}})
+        store.audit({"contact": B, "what": "asked", "data": {"asked": [A, C]}})
+        assert store.claim("cc.request", "R1", A) is True
+        store.forget_contact(A, "anon-1")
+        assert store.claim("cc.request", "R1", B) is False  # still claimed (by the token now)
+        assert store.get_contact(A) is None and store.get_session(A) is None
+        assert [c["id"] for c in store.list_contacts("helper")] == []
+        assert store.pending_inbound(A) == []
+        assert store.list_outbound(to=A) == [] and [m["id"] for m in store.list_outbound()] == ["m2"]
+        assert [m["id"] for m in store.lease_outbound(T0, 30)] == ["m2"]
+        assert [t["id"] for t in store.claim_due_timers(T0 + timedelta(hours=1))] == ["t2"]
+        entries = list(store.audit_entries())
+        assert entries == [{"contact": "anon-1", "what": "helped", "data": {"parent": B, "helper": "anon-1"}},
+                           {"contact": B, "what": "asked", "data": {"asked": ["anon-1", C]}}]
+        assert list(store.audit_entries(A)) == [] and len(list(store.audit_entries("anon-1"))) == 1
+        assert store.record_inbound("sms", "SM9", A, "again", T0) == 1  # a fresh start if they come back
+
+    def test_inbound_log_holds_pending_texts_and_handled_ones_while_kept(self, store):
+        store.record_inbound("sms", "SM1", A, "hola", T0)
+        store.record_inbound("sms", "SM2", A, "1", T0 + timedelta(seconds=1))
+        store.record_inbound("sms", "SM3", B, "other", T0)
+        store.mark_inbound_done(A, 1)
+        log = store.inbound_log(A)
+        assert [r["text"] for r in log if not r["done"]] == ["1"]
+        assert [r["text"] for r in log] in (["hola", "1"], ["1"])  # Redis drops handled texts
+        assert all(r["contact"] == A and r["received_at"].tzinfo is not None for r in log)
+        assert store.inbound_log(C) == []

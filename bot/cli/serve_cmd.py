@@ -30,6 +30,10 @@ def serve(host: str, port: int) -> None:
     profile = f"scaled (Redis at {cfg.redis_url})" if cfg.redis_url else f"embedded (SQLite at {cfg.db_path})"
     rules = sorted({r.rule for r in app.url_map.iter_rules() if r.endpoint != "static"})
     click.echo(f"Vecina is running at {base}  [{profile}]")
+    click.echo(f"  Simulator (chat as any phone): {base}/simulator"
+               + ("  (open: no ADMIN_PASSWORD set)" if not (os.environ.get("ADMIN_PASSWORD") or cfg.redis_url) else ""))
+    click.echo(f"  Admin (log in with ADMIN_PASSWORD): {base}/admin")
+    click.echo("  Every route:")
     for rule in rules:
         click.echo(f"  {base}{rule}")
     click.echo("Press Ctrl-C to stop.")

@@ -135,6 +135,36 @@ class Store(Protocol):
     def remove_contact(self, contact_id: str) -> bool: ...
     def audit_entries(self, contact: str | None = None) -> Iterable[dict]: ...
 
+    # removal (the admin's Data rights page, bot/web/rights.py)
+    def delete_record(self, kind: str, record_id: str) -> bool:
+        """Remove one record (and its claim); True when it existed. Atomic on its own."""
+
+    def inbound_log(self, contact: str) -> list[dict]:
+        """Every inbound message of ``contact`` the store still holds, in arrival
+        order, as :meth:`pending_inbound` gives them plus ``done``: the pending
+        ones always; handled ones while the store keeps them (SQLite and memory
+        do; Redis drops a message once handled). For a member's data export."""
+
+    def record_kinds(self) -> list[str]:
+        """Every record kind with at least one record, sorted."""
+
+    def forget_contact(self, contact_id: str, token: str) -> None:
+        """Erase what the store core holds of a contact: its record, session,
+        timers, inbound log and the outbox rows to it. Audit entries and record
+        claims are kept with ``token`` in place of the id (see :func:`pseudonymise`). Running it
+        again (after an interruption) finishes the job."""
+
+
+def pseudonymise(value: Any, contact_id: str, token: str) -> Any:
+    """``value`` with every string equal to ``contact_id`` (at any depth) replaced by ``token``."""
+    if isinstance(value, str):
+        return token if value == contact_id else value
+    if isinstance(value, dict):
+        return {k: pseudonymise(v, contact_id, token) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(pseudonymise(v, contact_id, token) for v in value)
+    return value
+
 
 @contextmanager
 def receive_then_lock(store, channel: str, provider_id: str, contact: str, text: str, received_at: datetime,

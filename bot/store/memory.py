@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterator
 
 from ..engine.model import Session
-from .base import receive_then_lock
+from .base import pseudonymise, receive_then_lock
 from .contacts import new_record
 from .rates import gcra
 
@@ -246,3 +246,32 @@ class MemoryStore:
     def audit_entries(self, contact: str | None = None) -> list[dict]:
         with self._lock:
             return [copy.deepcopy(e) for e in self.audit_log if contact is None or e.get("contact") == contact]
+
+    # ------------------------------------------------------------ removal
+    def delete_record(self, kind: str, record_id: str) -> bool:
+        with self._lock:
+            self.claims.pop((kind, record_id), None)
+            return self.records.pop((kind, record_id), None) is not None
+
+    def inbound_log(self, contact: str) -> list[dict]:
+        with self._lock:
+            rows = sorted((e for e in self.inbound.values() if e["contact"] == contact), key=lambda e: e["seq"])
+            return [copy.deepcopy(e) for e in rows]
+
+    def record_kinds(self) -> list[str]:
+        with self._lock:
+            return sorted({kind for kind, _ in self.records})
+
+    def forget_contact(self, contact_id: str, token: str) -> None:
+        with self.transaction():
+            self.contacts.pop(contact_id, None)
+            self.sessions.pop(contact_id, None)
+            self.inbound_seq.pop(contact_id, None)
+            for tid in [t for t, v in self.timers.items() if v["contact"] == contact_id]:
+                del self.timers[tid]
+            for key in [k for k, e in self.inbound.items() if e["contact"] == contact_id]:
+                del self.inbound[key]
+            self.outbox[:] = [m for m in self.outbox if m["to"] != contact_id]
+            for key in [k for k, who in self.claims.items() if who == contact_id]:
+                self.claims[key] = token
+            self.audit_log[:] = [pseudonymise(e, contact_id, token) for e in self.audit_log]

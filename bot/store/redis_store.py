@@ -64,6 +64,7 @@ from redis.retry import Retry
 
 from ..engine.model import Session
 from . import redis_scripts as lua
+from .base import pseudonymise
 from .redis_keys import SEEN_TTL, Keys, dumps, epoch, loads
 from .redis_tx import RedisTx
 
@@ -92,7 +93,6 @@ class RedisStore:
         self._record_inbound = self.r.register_script(lua.RECORD_INBOUND)
         self._claim_timers = self.r.register_script(lua.CLAIM_TIMERS)
         self._take_timer = self.r.register_script(lua.TAKE_TIMER)
-        self._add_outbound = self.r.register_script(lua.ADD_OUTBOUND)
         self._lease_outbound = self.r.register_script(lua.LEASE_OUTBOUND)
         self._mark_outbound = self.r.register_script(lua.MARK_OUTBOUND)
         self._release_lock = self.r.register_script(lua.RELEASE_LOCK)
@@ -314,8 +314,10 @@ class RedisStore:
         score = ""
         if msg.get("status", "queued") == "queued":
             score = epoch(msg.get("retry_at") or msg.get("created_at") or datetime.now(UTC))
-        self._add_outbound(keys=[k.out_seq(), k.out_queue(), k.out_all(), k.out_to(msg["to"]), k.out_msg(msg["id"])],
-                           args=[msg["id"], score, *fields], client=pipe)
+        # EVAL, not a registered script: redis-py checks a pipeline's scripts
+        # with SCRIPT EXISTS first, one more round trip for every step.
+        pipe.eval(lua.ADD_OUTBOUND, 5, k.out_seq(), k.out_queue(), k.out_all(), k.out_to(msg["to"]),
+                  k.out_msg(msg["id"]), msg["id"], score, *fields)
 
     def lease_outbound(self, now: datetime, lease_seconds: float, limit: int = 50) -> list[dict]:
         k = self.keys
@@ -401,3 +403,42 @@ class RedisStore:
     def audit_entries(self, contact: str | None = None) -> Iterable[dict]:
         rows = [loads(raw) for raw in self.r.lrange(self.keys.audit(), 0, -1)]
         return [e for e in rows if contact is None or e.get("contact") == contact]
+
+    # ------------------------------------------------------------ removal
+    def delete_record(self, kind: str, record_id: str) -> bool:
+        k = self.keys
+        pipe = self.r.pipeline(transaction=True)  # one slot: {r:<kind>}
+        pipe.hdel(k.records(kind), record_id)
+        pipe.zrem(k.records_order(kind), record_id)
+        pipe.delete(k.claim(kind, record_id))
+        return bool(pipe.execute()[0])
+
+    def inbound_log(self, contact: str) -> list[dict]:
+        """Only the pending ones: a handled message is dropped (mark_inbound_done)."""
+        return [{**row, "done": False} for row in self.pending_inbound(contact)]
+
+    def record_kinds(self) -> list[str]:
+        head, tail = f"{self.keys.p}:{{r:", "}:data"
+        return sorted({key[len(head):-len(tail)] for key in self.r.scan_iter(match=f"{head}*{tail}", count=500)})
+
+    def forget_contact(self, contact_id: str, token: str) -> None:
+        k = self.keys
+        self.remove_contact(contact_id)  # record, session, timers, inbound log, contact list
+        ids = self.r.zrange(k.out_to(contact_id), 0, -1)
+        members = [self.r.hget(k.out_msg(mid), "_q") for mid in ids]
+        pipe = self.r.pipeline(transaction=True)  # one slot: {out}
+        if ids:
+            pipe.delete(*[k.out_msg(mid) for mid in ids])
+            pipe.zrem(k.out_all(), *ids)
+        if any(members):
+            pipe.zrem(k.out_queue(), *[m for m in members if m])
+        pipe.delete(k.out_to(contact_id))
+        pipe.execute()
+        for key in self.r.scan_iter(match=f"{k.p}:{{r:*}}:claim:*", count=500):  # a claim keeps, by token
+            self.r.set(key, token, xx=True) if self.r.get(key) == contact_id else None
+        # the audit list is append only, so an index stays the entry it was read at
+        pipe = self.r.pipeline(transaction=True)
+        for i, raw in enumerate(self.r.lrange(k.audit(), 0, -1)):
+            if contact_id in raw:
+                pipe.lset(k.audit(), i, dumps(pseudonymise(loads(raw), contact_id, token)))
+        pipe.execute()

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..engine.model import Session
-from .base import receive_then_lock
+from .base import pseudonymise, receive_then_lock
 from .contacts import new_record
 from .rates import gcra
 from .sqlite_schema import SCHEMA, SCHEMA_VERSION, dt, dumps, index_value, loads, ts
@@ -393,3 +393,34 @@ class SQLiteStore:
         else:
             rows = self._read().execute("SELECT data FROM audit WHERE contact = ? ORDER BY n", (contact,)).fetchall()
         return [loads(r[0]) for r in rows]
+
+    # ------------------------------------------------------------ removal
+    def delete_record(self, kind: str, record_id: str) -> bool:
+        with self._write() as c:
+            c.execute("DELETE FROM record_index WHERE kind = ? AND id = ?", (kind, record_id))
+            c.execute("DELETE FROM claims WHERE kind = ? AND id = ?", (kind, record_id))
+            return c.execute("DELETE FROM records WHERE kind = ? AND id = ?", (kind, record_id)).rowcount > 0
+
+    def inbound_log(self, contact: str) -> list[dict]:
+        rows = self._read().execute(
+            "SELECT channel, provider_id, contact, seq, text, received_at, meta, done FROM inbound "
+            "WHERE contact = ? ORDER BY seq", (contact,)).fetchall()
+        return [{"channel": r[0], "provider_id": r[1], "contact": r[2], "seq": r[3], "text": r[4],
+                 "received_at": dt(r[5]), "meta": loads(r[6]), "done": bool(r[7])} for r in rows]
+
+    def record_kinds(self) -> list[str]:
+        return [r[0] for r in self._read().execute("SELECT DISTINCT kind FROM records ORDER BY kind").fetchall()]
+
+    def forget_contact(self, contact_id: str, token: str) -> None:
+        with self._write() as c:
+            for sql in ("DELETE FROM contact_roles WHERE contact = ?", "DELETE FROM contacts WHERE id = ?",
+                        "DELETE FROM sessions WHERE contact = ?", "DELETE FROM timers WHERE contact = ?",
+                        "DELETE FROM inbound WHERE contact = ?", 'DELETE FROM outbox WHERE "to" = ?'):
+                c.execute(sql, (contact_id,))
+            c.execute("UPDATE claims SET claimer = ? WHERE claimer = ?", (token, contact_id))
+            # the id may sit anywhere in an entry's data, not only in its contact column
+            rows = c.execute("SELECT n, data FROM audit WHERE contact = ? OR instr(data, ?) > 0",
+                             (contact_id, contact_id)).fetchall()
+            for n, raw in rows:
+                entry = pseudonymise(loads(raw), contact_id, token)
+                c.execute("UPDATE audit SET contact = ?, data = ? WHERE n = ?", (entry.get("contact"), dumps(entry), n))

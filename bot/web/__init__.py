@@ -33,6 +33,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from ..channels import init_app as init_channels
 
     init_channels(app, rt)
+    from .pages import init_app as init_pages
+
+    init_pages(app, rt)  # /simulator and /admin (bot/web/pages.py)
     return app
 
 
