@@ -48,6 +48,9 @@ class Outcome:
 
     sent: list
     emitted: list = field(default_factory=list)
+    #: the contact as the step left them: session status, language, opted out
+    #: (a synchronous channel draws its screen from it without reading again)
+    after: dict | None = None
 
 
 class Conductor:
@@ -165,7 +168,7 @@ class Conductor:
                     result = engine.resume(session, contact, outcome, now, self.ids)
                 session, effects = result.session, list(result.effects)
             tx.save_session(session)
-        return Outcome(sent, emitted)
+        return Outcome(sent, emitted, {"status": session.status, "lang": contact.lang, "opted_out": contact.opted_out})
 
     def _run_action(self, tx, call: CallAction, contact, now, engine) -> ActionResult:
         action = self.actions.get(call.name)

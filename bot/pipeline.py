@@ -39,6 +39,7 @@ class Inbound:
 class Accepted:
     duplicate: bool
     sent: list  # what this call queued (for synchronous channels: USSD, simulator)
+    after: dict | None = None  # the sender as its last step left them (Outcome.after), if one ran
 
 
 class Pipeline:
@@ -58,12 +59,13 @@ class Pipeline:
         emitted: list = []
         with self.store.receive(msg.channel, msg.provider_id, msg.contact, msg.text, self.clock(), dict(msg.meta),
                                 timeout=self.lock_timeout) as seq:
-            sent = self._handle_pending(msg.contact, emitted)
+            after: dict = {}
+            sent = self._handle_pending(msg.contact, emitted, after)
         if emitted:  # events for other people: now, under their own locks
             sent += self.fire_due()
         if sent:
             self.kick()
-        return Accepted(seq is None, sent)
+        return Accepted(seq is None, sent, after or None)
 
     def drain(self, contact: str) -> list:
         """Handle whatever ``contact`` has pending (a sweeper's or a test's call)."""
@@ -72,7 +74,7 @@ class Pipeline:
             sent = self._handle_pending(contact, emitted)
         return sent + (self.fire_due() if emitted else [])
 
-    def _handle_pending(self, contact: str, emitted: list) -> list:
+    def _handle_pending(self, contact: str, emitted: list, after: dict | None = None) -> list:
         sent: list = []
         for row in self.store.pending_inbound(contact):
             # the step marks the row handled in its own transaction
@@ -80,6 +82,8 @@ class Pipeline:
                                                       channel=row["channel"])
             sent.extend(outcome.sent)
             emitted.extend(outcome.emitted)
+            if after is not None and outcome.after:
+                after.update(outcome.after)
         return sent
 
     def tick(self) -> list:

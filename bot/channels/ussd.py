@@ -178,14 +178,17 @@ class _Session:
         rows = [m for m in accepted.sent if m.get("to") == self.number and m.get("channel") == "ussd"]
         if not rows and accepted.duplicate:
             rows = self.last_shown()  # done before a crash lost its screen
-        store = self.rt.store
-        contact = store.get_contact(self.number) or {}
-        lang = contact.get("lang")
-        session = store.get_session(self.number)
-        waiting = session is not None and session.status == WAITING_INPUT
+        after = accepted.after
+        if after is None:  # a repeat: nothing ran, so read how the last step left them
+            contact = self.rt.store.get_contact(self.number) or {}
+            session = self.rt.store.get_session(self.number)
+            after = {"lang": contact.get("lang"), "opted_out": contact.get("opted_out"),
+                     "status": session.status if session is not None else None}
+        lang = after.get("lang")
+        waiting = after.get("status") == WAITING_INPUT
         body = "\n".join(ussd_text(m.get("text") or "", [tuple(c) for c in m.get("choices") or ()]) for m in rows)
         if not body.strip():
-            if contact.get("opted_out"):
+            if after.get("opted_out"):
                 body, waiting = self.text(lang, "ussd.opted_out"), True  # START is the one way back
             else:
                 body = self.text(lang, "ussd.nothing" if waiting else "ussd.goodbye")
