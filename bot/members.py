@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Iterable
 
 import phonenumbers
@@ -77,3 +78,13 @@ def read_csv(lines: Iterable[str], region: str) -> Iterable[tuple[int, str | Non
             yield line, None, None, str(exc)
             continue
         yield line, number, fields, None
+
+
+def save_member(store: Any, number: str, fields: dict, now: datetime) -> bool:
+    """Add or update one member (an import row, a form): True when added."""
+    with store.transaction() as tx:
+        if tx.get_contact(number) is None:
+            tx.upsert_contact(number, created_at=now, **fields)
+            return True
+        tx.upsert_contact(number, **fields)
+        return False

@@ -61,3 +61,17 @@ states:
     say: common.unavailable
     end: true
 """
+
+
+class CaptureSender:
+    """A sender that keeps what it was given (the provider's side of tests
+    that look at what the outbox worker hands over, e.g. a translated text)."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, msg):
+        from bot.outbox import SendResult
+
+        self.sent.append(dict(msg))
+        return SendResult("sent", f"p{len(self.sent)}")

@@ -10,23 +10,16 @@ import time
 import pytest
 
 from bot.config import Config
-from bot.outbox import SendResult
 from bot.pipeline import Inbound
 from bot.runtime import build
 from fake_libretranslate import FakeLibreTranslate
+from support import CaptureSender as Capture
 from stores import DURABLE
 
 CLIENT, CLEANER = "+14155550101", "+14155550202"
 _ids = itertools.count(1)
 
 
-class Capture:
-    def __init__(self):
-        self.sent = []
-
-    def send(self, msg):
-        self.sent.append(dict(msg))
-        return SendResult("sent", f"p{len(self.sent)}")
 
 
 def text(rt, who, body):

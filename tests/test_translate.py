@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from bot.config import Config
-from bot.outbox import SendResult
 from bot.runtime import build
 from bot.translate import CachedTranslation, Glossary, TranslationError, load_glossary, make_translator
 from bot.translate.outbox_hook import PENDING_KIND, replace_parts
 from bot.translate.service import CACHE_KIND, cache_id
 from fake_libretranslate import FakeLibreTranslate, closed_port_url
+from support import CaptureSender as Capture
 from stores import DURABLE
 
 A = "+14155550101"
@@ -143,15 +143,6 @@ def test_failures_are_not_cached(fake):
 
 
 # ------------------------------------------------------------ the outbox hook
-class Capture:
-    def __init__(self):
-        self.sent = []
-
-    def send(self, msg):
-        self.sent.append(dict(msg))
-        return SendResult("sent", f"p{len(self.sent)}")
-
-
 def runtime(tmp_path, store, **extra):
     cap = Capture()
     cfg = Config(db_path=str(tmp_path / "v.db"), extra={"TRANSLATOR_RETRY_SECONDS": "0.2", **extra})

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..config import from_env
-from ..members import MemberError, member_fields, normalise_number, read_csv
+from ..members import MemberError, member_fields, normalise_number, read_csv, save_member
 from ..store.contacts import ROLES
 
 
@@ -68,13 +68,10 @@ def import_(path: Path) -> None:
         if error:
             errors.append((line, error))
             continue
-        with store.transaction() as tx:
-            if tx.get_contact(number) is None:
-                tx.upsert_contact(number, created_at=datetime.now(timezone.utc), **fields)
-                added += 1
-            else:
-                tx.upsert_contact(number, **fields)
-                updated += 1
+        if save_member(store, number, fields, datetime.now(timezone.utc)):
+            added += 1
+        else:
+            updated += 1
     for line, error in errors:
         click.echo(f"{path}:{line}: {error}", err=True)
     click.echo(f"{added} added, {updated} updated, {len(errors)} bad rows")

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from ..members import LANGS, TRUE, MemberError, member_fields, normalise_number, read_csv
+from ..members import LANGS, TRUE, MemberError, member_fields, normalise_number, read_csv, save_member
 from ..store.contacts import ROLES
 from .auth import guard
 from .common import find_member, mask, member_ref, rt
@@ -96,13 +96,10 @@ def import_csv():
         if error:
             errors.append(f"line {line}: {error}")
             continue
-        with rt().store.transaction() as tx:
-            if tx.get_contact(number) is None:
-                tx.upsert_contact(number, created_at=datetime.now(timezone.utc), **fields)
-                added += 1
-            else:
-                tx.upsert_contact(number, **fields)
-                updated += 1
+        if save_member(rt().store, number, fields, datetime.now(timezone.utc)):
+            added += 1
+        else:
+            updated += 1
     flash(f"{added} added, {updated} updated, {len(errors)} bad rows.", "error" if errors else "ok")
     for err in errors[:20]:
         flash(err, "error")
