@@ -37,7 +37,7 @@ def test_codes_odd_cases():
 
 def test_school_names_fold_to_one_key():
     assert school_key("  Escuela   Juárez ") == school_key("escuela juarez") == "escuela juarez"
-    assert student_id("Lincoln School", " 12 ") == "lincoln school:12"
+    assert student_id("Lincoln School", " 12 ", "+14155550101") == "lincoln school:+14155550101:12"
 
 
 ROW = st.fixed_dictionaries({

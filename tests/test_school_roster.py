@@ -41,7 +41,7 @@ def test_import_keeps_good_rows_reports_bad_ones_by_line_and_updates_on_reimport
     assert "class.csv:6: unknown parent language 'fr'" in out.output
     s = store()
     students = {r["code"]: r for r in s.find_records("school.student")}
-    assert students["12"] == {"id": "lincoln school:12", "code": "12", "name": "Ana", "age": 7,
+    assert students["12"] == {"id": f"lincoln school:{TEACHER}:12", "code": "12", "name": "Ana", "age": 7,
                               "parent": "+14155552671", "parent_lang": "es", "school": "Lincoln School",
                               "teacher": TEACHER}
     assert s.get_contact(TEACHER)["roles"] == ["teacher"]
@@ -72,7 +72,7 @@ def test_teacher_column_and_missing_teacher(cli, tmp_path):
                     "13,Luis,415-555-2672,en,Lincoln,\n")
     out = cli("roster", "import", str(path))
     assert "1 added" in out.output and "class.csv:3: no teacher" in out.output
-    assert store().get_record("school.student", "lincoln:12")["teacher"] == "+14155550102"
+    assert store().get_record("school.student", "lincoln:+14155550102:12")["teacher"] == "+14155550102"
     assert cli("roster", "import", str(path), "--teacher", "12").exit_code != 0  # not a number: usage error
 
 
@@ -91,3 +91,22 @@ def test_a_schools_own_grace_window(cli, monkeypatch):
     assert "escuela juarez: 10 min" in cli("roster", "grace", "escuela juarez", "10").output
     assert "Escuela Juárez: 10 min" in cli("roster", "grace", "Escuela Juárez").output
     assert cli("roster", "grace", "Lincoln", "999").exit_code != 0
+
+
+def test_two_teachers_at_one_school_may_both_have_a_code_12():
+    """One class list never overwrites another teacher's child and parent."""
+    from datetime import datetime, timezone
+
+    from bot.services.school_roster import read_roster, save_student
+    from bot.store.memory import MemoryStore
+
+    store = MemoryStore()
+    a, b = "+14155550101", "+14155550102"
+    for teacher, text in ((a, "code,name,parent,lang,school\n12,Ana,+14155552671,es,Lincoln School\n"),
+                          (b, "code,name,parent,lang,school\n12,Luis,+14155552672,en,Lincoln School\n")):
+        for _line, student, error in read_roster(text.splitlines(), "US", teacher):
+            assert error is None
+            with store.transaction() as tx:
+                assert save_student(tx, student, datetime.now(timezone.utc)) is True  # new, not an update
+    students = {(s["teacher"], s["name"], s["parent"]) for s in store.find_records("school.student")}
+    assert students == {(a, "Ana", "+14155552671"), (b, "Luis", "+14155552672")}

@@ -51,7 +51,20 @@ class PeerListen(Action):
             if peer.said(catalog, key, text):
                 return ActionResult(result, {"peer": ""})
         me = ctx.contact
+        lang = catalog.lang_for(me.lang)
         live = peer.live_posts(ctx, me.id)
+        if peer.is_crisis(ctx, text):
+            # Screened before anything else: with or without a reply yet, with
+            # or without an open post, crisis words always get the crisis line
+            # and the coordinators, and go to no volunteer.
+            post = live[0] if live else None
+            if post is not None:
+                post["status"] = peer.CRISIS
+                ctx.store.put_record(peer.POST, post["id"], post)
+            pseudonym = post["pseudonym"] if post else peer.ensure_pseudonym(ctx, me.id)
+            effects = peer.crisis_effects(ctx, me.id, pseudonym, lang, text, post["code"] if post else "",
+                                          post["id"] if post else None)
+            return ActionResult("crisis", {"peer": ""}, tuple(effects))
         if not live:
             return ActionResult("closed", {"peer": ""})
         post = live[0]
@@ -64,12 +77,6 @@ class PeerListen(Action):
             return self.rate(ctx, post, unrated[-1], peer.RATINGS[rating])
         if not replies:
             return ActionResult("no_reply", {"peer": ""})
-        lang = catalog.lang_for(me.lang)
-        if peer.is_crisis(ctx, text):
-            post["status"] = peer.CRISIS
-            ctx.store.put_record(peer.POST, post["id"], post)
-            effects = peer.crisis_effects(ctx, me.id, post["pseudonym"], lang, text, post["code"], post["id"])
-            return ActionResult("crisis", {"peer": ""}, tuple(effects))
         # newest reply whose volunteer can still be reached
         target = next((r for r in reversed(replies) if r.get("rating") != peer.REPORT
                        and peer.is_peer(ctx.store.get_contact(r["peer"]))), None)

@@ -47,8 +47,10 @@ def norm_code(code: Any) -> str:
     return str(code).strip().strip(_EDGE_PUNCT).upper()
 
 
-def student_id(school: str, code: str) -> str:
-    return f"{school_key(school)}:{norm_code(code)}"
+def student_id(school: str, code: str, teacher: str) -> str:
+    """A student is their school, their teacher's class list and their code:
+    two teachers at one school may both have a number 12."""
+    return f"{school_key(school)}:{teacher}:{norm_code(code)}"
 
 
 def alert_id(student: str, day: str, kind: str) -> str:

@@ -90,8 +90,8 @@ def student_row(row: dict[str, str], region: str, teacher: str | None) -> dict[s
             raise RosterError(f"age {row['age']!r} is not a whole number") from None
         if not 0 <= age <= MAX_AGE:
             raise RosterError(f"age {age} is not a child's age (0-{MAX_AGE})")
-    return {"id": student_id(school, code), "code": code, "name": name, "age": age, "parent": parent,
-            "parent_lang": lang, "school": school, "teacher": teacher_number}
+    return {"id": student_id(school, code, teacher_number), "code": code, "name": name, "age": age,
+            "parent": parent, "parent_lang": lang, "school": school, "teacher": teacher_number}
 
 
 def read_roster(lines: Iterable[str], region: str, teacher: str | None = None

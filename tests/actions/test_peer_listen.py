@@ -80,3 +80,24 @@ def test_words_for_new_status_and_leaving_and_no_reply_yet():
 def test_with_no_open_post():
     line = Line()
     assert listen(line, "anyone there").result == "closed"
+
+
+def test_crisis_words_before_any_reply_still_get_the_crisis_line_and_the_coordinators():
+    line = Line()
+    line.volunteers(PEER1, PEER2)
+    line.add(COORD, roles=["coordinator"])
+    line.post("my boss shouts at me every day")
+    result = listen(line, "i want to kms")
+    assert result.result == "crisis"
+    assert keys(result, PERSON) == ["peer.crisis"]
+    assert {s.to for s in sends(result) if s.key == "peer.alert_crisis"} == {COORD}
+    assert sends(result, PEER1) == [] and sends(result, PEER2) == []
+    assert line.posts()[0]["status"] == "crisis"
+
+
+def test_crisis_words_with_no_open_post_still_get_the_crisis_line():
+    line = Line()
+    line.add(COORD, roles=["coordinator"])
+    result = listen(line, "no quiero vivir")
+    assert result.result == "crisis" and keys(result, PERSON) == ["peer.crisis"]
+    assert {s.to for s in sends(result) if s.key == "peer.alert_crisis"} == {COORD}
