@@ -77,7 +77,7 @@ def test_roster_reports_bad_rows_by_line_with_the_reason():
     out = list(read_roster(text.splitlines(keepends=True), "US", "+14155550101"))
     good = [(line, s["id"]) for line, s, _ in out if s]
     bad = {line: error for line, _, error in out if error}
-    assert good == [(2, "lincoln school:12")]
+    assert good == [(2, "lincoln school:+14155550101:12")]
     assert "parent number" in bad[3] and "one word" in bad[4] and "'fr'" in bad[5] and "'forty'" in bad[7]
 
 
