@@ -279,3 +279,20 @@ def test_any_provider_answer_is_a_string_or_a_translation_error(raw):
         except TranslationError:
             return
         assert isinstance(out, str) and out.strip()
+
+
+def test_a_short_note_is_replaced_where_it_stands_not_inside_the_words_around_it():
+    from support import engine
+
+    from bot.translate import body_at
+
+    catalog = engine().catalog
+    values = {"name": "Rosa", "note": "a"}
+    text = catalog.text("en", "cleaning.note", values)
+    at = body_at(catalog, "en", "cleaning.note", values, "note")
+    assert replace_parts(text, [("a", "[en] a")], at) == text[:at] + "[en] a"
+    values = {"name": "Rosa", "note": "Rosa"}  # a note that is the sender's own name
+    text = catalog.text("en", "cleaning.note", values)
+    at = body_at(catalog, "en", "cleaning.note", values, "note")
+    assert replace_parts(text, [("Rosa", "ROSA")], at) == text[:at] + "ROSA"
+    assert text.startswith("Rosa")

@@ -25,6 +25,7 @@ from __future__ import annotations
 from ..engine.model import ActionResult, Audit, Send
 from ..services.school import DEFAULT_MAX_REPLIES, setting_int
 from ..store.contacts import view
+from ..translate import body_at
 from .base import Action
 
 MAX_TEXT = 600  # about four SMS: a parent's note, not a letter
@@ -54,9 +55,12 @@ class SchoolRelay(Action):
         catalog = ctx.catalog
         target = catalog.lang_for(teacher.lang)
         source = catalog.lang_for(ctx.contact.lang)
-        text = catalog.text(target, "school.relay_to_teacher",
-                            {"child": alert.get("name"), "code": alert.get("code"), "body": body})
-        extra = {"translate": {"source": source, "target": target, "body": body}} if source != target else None
+        values = {"child": alert.get("name"), "code": alert.get("code"), "body": body}
+        text = catalog.text(target, "school.relay_to_teacher", values)
+        extra = None
+        if source != target:
+            extra = {"translate": {"source": source, "target": target, "body": body,
+                                   "at": body_at(catalog, target, "school.relay_to_teacher", values, "body")}}
         return ActionResult("ok", {}, (
             Send(teacher.id, text, "school.relay_to_teacher", (), target, extra=extra),
             Audit(ctx.contact.id, "school.reply_relayed", {"alert": alert["id"], "chars": len(body)}),

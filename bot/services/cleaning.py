@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping
 
 from ..engine.model import Contact, Send
 from ..store.contacts import view
-from ..translate import translate_now
+from ..translate import body_at, translate_now
 from . import int_setting
 
 JOB = "cleaning.job"
@@ -135,8 +135,12 @@ def send(ctx: Any, to: Contact, key: str, source: str | None = None, bodies: Ite
     bodies = [b for b in dict.fromkeys(bodies) if b and b in text]
     extra = None
     if bodies and source and source != lang:
-        extra = {"translate": {"source": source, "target": lang, "body": bodies[0]} if len(bodies) == 1
-                 else {"source": source, "target": lang, "bodies": bodies}}
+        if len(bodies) == 1:
+            field = next((k for k, v in values.items() if v == bodies[0]), None)
+            at = body_at(ctx.catalog, lang, key, values, field) if field else None
+            extra = {"translate": {"source": source, "target": lang, "body": bodies[0], "at": at}}
+        else:
+            extra = {"translate": {"source": source, "target": lang, "bodies": bodies}}
     return Send(to.id, text, key, (), lang, extra=extra)
 
 

@@ -23,5 +23,17 @@ from .providers import NoTranslator, Translator, TranslationError, make_translat
 from .service import CachedTranslation, translate_now
 from .outbox_hook import OutboxTranslation
 
+
+
+def body_at(catalog, lang: str, key: str, values: dict, field: str) -> int | None:
+    """Where ``values[field]`` lands in the rendered ``key``: the template is
+    rendered once more with a marker in its place (the outbox hook replaces
+    exactly that span with the translation)."""
+    marker = "\x00body\x00"
+    probe = catalog.text(lang, key, {**values, field: marker})
+    i = probe.find(marker)
+    return i if i >= 0 and probe.count(marker) == 1 else None
+
+
 __all__ = ["CachedTranslation", "Glossary", "NoTranslator", "OutboxTranslation", "TranslationError", "Translator",
-           "load_glossary", "make_translator", "translate_now"]
+           "body_at", "load_glossary", "make_translator", "translate_now"]

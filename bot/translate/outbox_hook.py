@@ -65,7 +65,8 @@ class OutboxTranslation:
             log.exception("translation step failed for %s", msg.get("id"))
             return self._untranslated(msg, spec, f"{type(exc).__name__}: {exc}")
         self._settle(msg)
-        return {**msg, "text": replace_parts(str(msg["text"]), pairs), "translation": "done"}
+        return {**msg, "text": replace_parts(str(msg["text"]), pairs, _at(msg.get("translate"))),
+                "translation": "done"}
 
     def _untranslated(self, msg: Mapping[str, Any], spec: tuple, reason: str) -> Mapping[str, Any]:
         off = isinstance(self.translation.provider, NoTranslator)
@@ -86,7 +87,8 @@ class OutboxTranslation:
             source, target, bodies = spec
             self.store.put_record(PENDING_KIND, msg["id"], {
                 "id": msg["id"], "to": msg["to"], "channel": msg.get("channel") or "sms", "lang": msg.get("lang"),
-                "source": source, "target": target, "bodies": list(bodies), "text": msg["text"], "status": "waiting",
+                "source": source, "target": target, "bodies": list(bodies), "text": msg["text"],
+                "at": _at(msg.get("translate")), "status": "waiting",
                 "tries": 0, "next_ts": (now + timedelta(seconds=self.retry_seconds)).timestamp(),
                 "error": reason, "created_ts": now.timestamp()})
         except Exception:  # noqa: BLE001 - losing the follow-up is better than losing the message
@@ -137,7 +139,7 @@ class OutboxTranslation:
                 **rec, "tries": tries, "status": status, "error": exc.reason,
                 "next_ts": (now + timedelta(seconds=delay)).timestamp()})
             return 0
-        text = replace_parts(str(rec["text"]), pairs)
+        text = replace_parts(str(rec["text"]), pairs, rec.get("at"))
         follow = self.catalog().text(rec.get("lang"), "translate.follow_up", {"text": text})
         with self.store.transaction() as tx:
             tx.put_record(PENDING_KIND, rec["id"], {**rec, "status": "sent", "tries": tries + 1,
@@ -162,9 +164,20 @@ def _spec(msg: Mapping[str, Any]) -> tuple[str, str, list[str]] | None:
     return (source, target, bodies) if bodies else None
 
 
-def replace_parts(text: str, pairs: list[tuple[str, str]]) -> str:
+def _at(spec: Any) -> int | None:
+    at = spec.get("at") if isinstance(spec, Mapping) else None
+    return at if isinstance(at, int) and not isinstance(at, bool) else None
+
+
+def replace_parts(text: str, pairs: list[tuple[str, str]], at: int | None = None) -> str:
     """Each (original, translation) replaced once, left to right, never inside
-    a translation already put in."""
+    a translation already put in. ``at`` is where a single part stands in the
+    text (the sender knows: :func:`bot.translate.body_at`), so a short note such
+    as "a" or the sender's own name is never found inside the words around it."""
+    if len(pairs) == 1 and at is not None:
+        original, translation = pairs[0]
+        if text[at:at + len(original)] == original:
+            return text[:at] + translation + text[at + len(original):]
     out, pos = [], 0
     for original, translation in pairs:
         i = text.find(original, pos)

@@ -20,7 +20,8 @@ def test_a_note_goes_to_the_other_side_for_the_worker_to_translate():
     result = route(s, CLEANER, "Hay una fuga debajo del fregadero")
     msg = to(result, CLIENT)[0]
     assert msg.text == "Rosa: Hay una fuga debajo del fregadero\n(ORIGINAL: as written)"
-    assert msg.extra["translate"] == {"source": "es", "target": "en", "body": "Hay una fuga debajo del fregadero"}
+    assert msg.extra["translate"] == {"source": "es", "target": "en", "body": "Hay una fuga debajo del fregadero",
+                                      "at": len("Rosa: ")}  # where the note stands, for the worker
     assert result.data["reply"] == "Enviado ✓"
 
 
