@@ -86,7 +86,8 @@ def test_a_reply_reaches_the_teacher_with_the_translate_extra(factory, tmp_path)
     to_teacher = [m for m in sent if m["to"] == TEACHER]
     assert [m["key"] for m in sent if m["to"] == PARENT_ES] == ["school.relayed"]
     [row] = [m for m in rt.store.list_outbound(to=TEACHER) if m["key"] == "school.relay_to_teacher"]
-    assert to_teacher and row["translate"] == {"source": "es", "target": "en", "body": "Luis tiene fiebre"}
+    assert to_teacher and row["translate"] == {"source": "es", "target": "en", "body": "Luis tiene fiebre",
+                                               "at": len("From Luis's parent (14): ")}
     assert PARENT_ES not in row["text"] and row["text"] == "From Luis's parent (14): Luis tiene fiebre"
     # later, an unrelated text is not relayed
     later = rt.pipeline.inbound(Inbound("sms", "p2", PARENT_ES, "hola")).sent

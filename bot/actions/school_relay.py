@@ -59,8 +59,9 @@ class SchoolRelay(Action):
         text = catalog.text(target, "school.relay_to_teacher", values)
         extra = None
         if source != target:
-            extra = {"translate": {"source": source, "target": target, "body": body,
-                                   "at": body_at(catalog, target, "school.relay_to_teacher", values, "body")}}
+            spec = {"source": source, "target": target, "body": body}
+            at = body_at(catalog, target, "school.relay_to_teacher", values, "body")
+            extra = {"translate": spec if at is None else {**spec, "at": at}}
         return ActionResult("ok", {}, (
             Send(teacher.id, text, "school.relay_to_teacher", (), target, extra=extra),
             Audit(ctx.contact.id, "school.reply_relayed", {"alert": alert["id"], "chars": len(body)}),

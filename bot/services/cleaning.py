@@ -138,7 +138,8 @@ def send(ctx: Any, to: Contact, key: str, source: str | None = None, bodies: Ite
         if len(bodies) == 1:
             field = next((k for k, v in values.items() if v == bodies[0]), None)
             at = body_at(ctx.catalog, lang, key, values, field) if field else None
-            extra = {"translate": {"source": source, "target": lang, "body": bodies[0], "at": at}}
+            spec = {"source": source, "target": lang, "body": bodies[0]}
+            extra = {"translate": spec if at is None else {**spec, "at": at}}
         else:
             extra = {"translate": {"source": source, "target": lang, "bodies": bodies}}
     return Send(to.id, text, key, (), lang, extra=extra)

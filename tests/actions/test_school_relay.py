@@ -31,7 +31,8 @@ def test_different_languages_carry_the_translate_extra():
     result = ACTION.run(context(store, who=PARENT_ES), {"alert": ids["14"], "text": "Luis tiene fiebre"})
     [send] = [e for e in result.effects if isinstance(e, Send)]
     assert send.lang == "en" and send.text.endswith("Luis tiene fiebre")
-    assert send.extra == {"translate": {"source": "es", "target": "en", "body": "Luis tiene fiebre"}}
+    assert send.extra == {"translate": {"source": "es", "target": "en", "body": "Luis tiene fiebre",
+                                        "at": len("From Luis's parent (14): ")}}
     assert PARENT_ES not in send.text
 
 
