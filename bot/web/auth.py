@@ -63,10 +63,18 @@ def is_admin() -> bool:
     return bool(current_app.secret_key) and session.get("admin") is True
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
 def simulator_open() -> bool:
-    """The simulator needs no login on the embedded profile with no ADMIN_PASSWORD."""
+    """The simulator needs no login on the embedded profile with no
+    ADMIN_PASSWORD, and then only from this machine: its side panes show every
+    message the line sends (crisis alerts included), so a line started with
+    HOST=0.0.0.0 must not hand them to anyone on the network."""
     rt = current_app.extensions["vecina"]
-    return not password_set() and not rt.cfg.redis_url
+    if password_set() or rt.cfg.redis_url:
+        return False
+    return (request.remote_addr or "") in LOOPBACK or (request.remote_addr or "").startswith("127.")
 
 
 # ---------------------------------------------------------------- CSRF

@@ -98,6 +98,17 @@ def page():
                            langs=LANGS, channels=CHANNELS)
 
 
+REAL_MEMBER = ("that number is a real member's: playing it here would send as them and keep the line's "
+               "texts to them from their phone; pick a number the simulator set up, or a new one")
+
+
+def playable(contact: dict | None) -> bool:
+    """A number the simulator may play: new, or one it set up itself. A real
+    member's number never: a simulated text would act in their name, and the
+    line's texts to them would go to the simulator instead of their phone."""
+    return contact is None or contact.get("channel") == "sim"
+
+
 @bp.post("/contact")
 def set_contact():
     """Who the phone is: upsert the contact with its roles and language."""
@@ -119,6 +130,8 @@ def set_contact():
     if lang and lang not in LANGS:
         return _error(f"unknown language {lang!r}")
     store = rt().store
+    if not playable(store.get_contact(number)):
+        return _error(REAL_MEMBER)
     with store.transaction() as tx:
         fresh = tx.get_contact(number) is None
         extra = {"created_at": datetime.now(timezone.utc)} if fresh else {}
@@ -136,7 +149,10 @@ def send():
     text = str(data.get("text") or "")
     if not text.strip() or len(text) > TEXT_MAX:
         return _error(f"type a message (1 to {TEXT_MAX} characters)")
-    if rt().store.get_contact(number) is None:
+    existing = rt().store.get_contact(number)
+    if not playable(existing):
+        return _error(REAL_MEMBER)
+    if existing is None:
         rt().store.upsert_contact(number, channel="sim", created_at=datetime.now(timezone.utc))
     at = datetime.now(timezone.utc)
     result = accept(Inbound("sim", f"sim-{uuid.uuid4().hex}", number, text))

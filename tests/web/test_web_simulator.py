@@ -33,6 +33,16 @@ def test_open_without_login_on_the_embedded_profile_with_no_password(make_app):
     assert "simulator.js" in page and "http://" not in page.replace("http://www.w3.org", "")  # nothing from outside
 
 
+def test_open_only_to_this_machine_when_no_password_is_set(make_app):
+    """With HOST=0.0.0.0 and no ADMIN_PASSWORD, the network gets the login wall,
+    never the feed of every message the line sends."""
+    client = make_app(password=None).test_client()
+    away = {"REMOTE_ADDR": "192.168.1.23"}
+    assert client.get("/simulator/feed.json", environ_base=away).status_code == 401
+    assert client.get("/simulator", environ_base=away).status_code == 302
+    assert client.get("/simulator/feed.json", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
+
+
 def test_behind_login_when_a_password_is_set(make_app):
     app = make_app()
     client = app.test_client()
@@ -148,3 +158,18 @@ def test_odd_json_bodies_are_400(make_app, body):
     for path in ("/simulator/send", "/simulator/contact"):
         res = client.post(path, data=body, headers=headers | {"Content-Type": "application/json"})
         assert res.status_code == 400
+
+
+def test_a_real_members_number_cannot_be_played(make_app):
+    """Playing it would act in their name and keep the line's texts from their phone."""
+    app = make_app(password=None)
+    rt = app.extensions["vecina"]
+    real = "+14155550777"
+    rt.store.upsert_contact(real, roles=["helper"], vetted=True, channel="sms")
+    client, headers = open_sim(app)
+    res = client.post("/simulator/send", json={"number": real, "text": "YES 123"}, headers=headers)
+    assert res.status_code == 400 and "real member" in res.json["error"]
+    res = client.post("/simulator/contact", json={"number": real, "roles": ["helper"]}, headers=headers)
+    assert res.status_code == 400
+    assert rt.store.get_contact(real)["channel"] == "sms"
+    assert rt.store.list_outbound(to=real) == []
