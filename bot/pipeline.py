@@ -56,35 +56,28 @@ class Pipeline:
         # provider retries when the first attempt failed after recording (say
         # the contact's lock timed out), and that message must not wait for
         # the person's next text. With nothing pending the drain does nothing.
-        emitted: list = []
         with self.store.receive(msg.channel, msg.provider_id, msg.contact, msg.text, self.clock(), dict(msg.meta),
                                 timeout=self.lock_timeout) as seq:
-            after: dict = {}
-            sent = self._handle_pending(msg.contact, emitted, after)
-        if emitted:  # events for other people: now, under their own locks
+            done = self._handle_pending(msg.contact)
+        sent = done.sent
+        if done.emitted:  # events for other people: now, under their own locks
             sent += self.fire_due()
         if sent:
             self.kick()
-        return Accepted(seq is None, sent, after or None)
+        return Accepted(seq is None, sent, done.after)
 
-    def drain(self, contact: str) -> list:
-        """Handle whatever ``contact`` has pending (a sweeper's or a test's call)."""
-        emitted: list = []
-        with self.store.contact_lock(contact, timeout=self.lock_timeout):
-            sent = self._handle_pending(contact, emitted)
-        return sent + (self.fire_due() if emitted else [])
-
-    def _handle_pending(self, contact: str, emitted: list, after: dict | None = None) -> list:
-        sent: list = []
+    def _handle_pending(self, contact: str) -> Outcome:
+        """Every pending message of ``contact``, in order, as one Outcome (the
+        sends and events of all, how the last step left them)."""
+        done = Outcome([], [])
         for row in self.store.pending_inbound(contact):
             # the step marks the row handled in its own transaction
             outcome: Outcome = self.conductor.message(contact, row["text"], self.clock(), seq=row["seq"],
                                                       channel=row["channel"])
-            sent.extend(outcome.sent)
-            emitted.extend(outcome.emitted)
-            if after is not None and outcome.after:
-                after.update(outcome.after)
-        return sent
+            done.sent.extend(outcome.sent)
+            done.emitted.extend(outcome.emitted)
+            done.after = outcome.after or done.after
+        return done
 
     def tick(self) -> list:
         """Fire due timers (each claimed by one process only) and wake the sender."""

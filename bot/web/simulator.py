@@ -129,12 +129,11 @@ def set_contact():
     lang = str(data.get("lang") or "")
     if lang and lang not in LANGS:
         return _error(f"unknown language {lang!r}")
-    store = rt().store
-    if not playable(store.get_contact(number)):
-        return _error(REAL_MEMBER)
-    with store.transaction() as tx:
-        fresh = tx.get_contact(number) is None
-        extra = {"created_at": datetime.now(timezone.utc)} if fresh else {}
+    with rt().store.transaction() as tx:
+        existing = tx.get_contact(number)
+        if not playable(existing):
+            return _error(REAL_MEMBER)
+        extra = {"created_at": datetime.now(timezone.utc)} if existing is None else {}
         contact = tx.upsert_contact(number, roles=sorted(set(roles)), lang=lang or None, channel="sim", **extra)
     return jsonify(ok=True, contact=jsonable(contact))
 
