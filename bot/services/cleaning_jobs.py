@@ -142,17 +142,27 @@ def add(ctx: Any, job: dict, side: str, args: str) -> tuple[str, list]:
     return "ok", [ctx.say(me, "cleaning.tasks_added", tasks=lines)] + _list_to_cleaner(ctx, job)
 
 
+def _tasks_named(ctx: Any, job: dict, args: str) -> tuple[list[dict], list[dict]] | None:
+    """(the tasks named by number in ``args`` ("1 3"), in that order; all the
+    job's tasks), or None when no number is given or one is not on the list."""
+    nums = task_numbers(args)
+    rows = {t["n"]: t for t in c.tasks(ctx.store, job["id"])}
+    if not nums or any(n not in rows for n in nums):
+        return None
+    return [rows[n] for n in nums], list(rows.values())
+
+
 def remove(ctx: Any, job: dict, side: str, args: str) -> tuple[str, list]:
     me = _me(ctx)
     if side != "client":
         return "ok", [ctx.say(me, "cleaning.client_only")]
-    nums = task_numbers(args)
-    rows = {t["n"]: t for t in c.tasks(ctx.store, job["id"])}
-    if not nums or any(n not in rows for n in nums):
+    found = _tasks_named(ctx, job, args)
+    if found is None:
         return "ok", [ctx.say(me, "cleaning.which_task")]
-    for n in nums:
-        ctx.store.put_record(c.TASK, rows[n]["id"], {**rows[n], "removed": True})
-    removed = ", ".join(str(n) for n in nums)
+    named = found[0]
+    for t in named:
+        ctx.store.put_record(c.TASK, t["id"], {**t, "removed": True})
+    removed = ", ".join(str(t["n"]) for t in named)
     return "ok", [ctx.say(me, "cleaning.tasks_removed", numbers=removed)] + _list_to_cleaner(ctx, job)
 
 
@@ -181,23 +191,23 @@ def done(ctx: Any, job: dict, side: str, args: str) -> tuple[str, list]:
     me = _me(ctx)
     if side != "cleaner":
         return "ok", [ctx.say(me, "cleaning.cleaner_only")]
-    nums = task_numbers(args)
-    rows = {t["n"]: t for t in c.tasks(ctx.store, job["id"])}
-    if not nums or any(n not in rows for n in nums):
+    found = _tasks_named(ctx, job, args)
+    if found is None:
         return "ok", [ctx.say(me, "cleaning.which_task")]
-    newly = [rows[n] for n in nums if not rows[n].get("done")]
+    named, every = found
+    newly = [t for t in named if not t.get("done")]
     for t in newly:
         ctx.store.put_record(c.TASK, t["id"], {**t, "done": True})
         t["done"] = True
     client = c.contact(ctx.store, job["client"])
-    effects = [ctx.say(me, "cleaning.done_ok", numbers=", ".join(str(n) for n in nums))]
+    effects = [ctx.say(me, "cleaning.done_ok", numbers=", ".join(str(t["n"]) for t in named))]
     if newly:
         lang = c.lang_of(client, ctx)
         texts, left = c.translated(ctx, [t["text"] for t in newly], newly[0]["lang"], lang)
         ticks = "\n".join(f"✓ {text}" for text in texts)
         effects.append(c.send(ctx, client, "cleaning.ticked", newly[0]["lang"], left, ticks=ticks,
                               name=_name(ctx, job, "cleaner", client)))
-    if all(t.get("done") for t in rows.values()) and newly:
+    if all(t.get("done") for t in every) and newly:
         for reader in (client, me):
             effects.append(c.send_list(ctx, reader, job, "cleaning.all_done"))
     return "ok", effects
