@@ -4,15 +4,34 @@ Every key a script touches shares one hash tag with the keys it is given
 (message hashes are built from the ``{out}`` prefix passed in ARGV).
 """
 
+# Shared pieces, put together into the scripts below (each script is still
+# one atomic unit): record an inbound message; take a contact's lock and load
+# what its holder reads first.
+_RECORD = """
+local function record(seen, seqkey, inbound, pending, ttl, json)
+  if redis.call('EXISTS', seen) == 1 then return false end
+  local seq = redis.call('INCR', seqkey)
+  redis.call('SET', seen, seq, 'EX', tonumber(ttl))
+  redis.call('HSET', inbound, seq, json)
+  redis.call('ZADD', pending, seq, seq)
+  return seq
+end
+"""
+
+_LOCK_AND_LOAD = """
+local function lock_and_load(lock, token, ttl_ms, pending, inbound, contact, session)
+  if not redis.call('SET', lock, token, 'NX', 'PX', ttl_ms) then return false end
+  local seqs = redis.call('ZRANGE', pending, 0, -1)
+  local rows = {}
+  if #seqs > 0 then rows = redis.call('HMGET', inbound, unpack(seqs)) end
+  return {seqs, rows, redis.call('GET', contact), redis.call('GET', session)}
+end
+"""
+
 # KEYS: seen, seq, inbound hash, pending zset. ARGV: ttl seconds, JSON of the message.
 # A (channel, provider_id) seen before returns nil and takes no number.
-RECORD_INBOUND = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return false end
-local seq = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], seq, 'EX', tonumber(ARGV[1]))
-redis.call('HSET', KEYS[3], seq, ARGV[2])
-redis.call('ZADD', KEYS[4], seq, seq)
-return seq
+RECORD_INBOUND = _RECORD + """
+return record(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2])
 """
 
 # KEYS: schedule zset, owner hash. ARGV: now epoch, limit.
@@ -92,31 +111,19 @@ return 1
 # ARGV: token, ttl ms. Takes the lock (or returns nil) and, in the same round
 # trip, loads what the step holding it reads first: its pending messages, the
 # contact record and the session.
-LOCK_AND_LOAD = """
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
-local seqs = redis.call('ZRANGE', KEYS[2], 0, -1)
-local rows = {}
-if #seqs > 0 then rows = redis.call('HMGET', KEYS[3], unpack(seqs)) end
-return {seqs, rows, redis.call('GET', KEYS[4]), redis.call('GET', KEYS[5])}
+LOCK_AND_LOAD = _LOCK_AND_LOAD + """
+return lock_and_load(KEYS[1], ARGV[1], ARGV[2], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
 """
 
 # RECORD_INBOUND then LOCK_AND_LOAD in one round trip (RedisStore.receive).
 # KEYS: seen, seq, inbound hash, pending zset, lock, contact, session.
 # ARGV: seen ttl, message JSON, token, lock ttl ms.
 # Returns {seq or 0 (a repeat), locked 0/1, seqs, rows, contact, session}.
-RECEIVE = """
-local seq = 0
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  seq = redis.call('INCR', KEYS[2])
-  redis.call('SET', KEYS[1], seq, 'EX', tonumber(ARGV[1]))
-  redis.call('HSET', KEYS[3], seq, ARGV[2])
-  redis.call('ZADD', KEYS[4], seq, seq)
-end
-if not redis.call('SET', KEYS[5], ARGV[3], 'NX', 'PX', ARGV[4]) then return {seq, 0} end
-local seqs = redis.call('ZRANGE', KEYS[4], 0, -1)
-local rows = {}
-if #seqs > 0 then rows = redis.call('HMGET', KEYS[3], unpack(seqs)) end
-return {seq, 1, seqs, rows, redis.call('GET', KEYS[6]), redis.call('GET', KEYS[7])}
+RECEIVE = _RECORD + _LOCK_AND_LOAD + """
+local seq = record(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2]) or 0
+local got = lock_and_load(KEYS[5], ARGV[3], ARGV[4], KEYS[4], KEYS[3], KEYS[6], KEYS[7])
+if not got then return {seq, 0} end
+return {seq, 1, got[1], got[2], got[3], got[4]}
 """
 
 RELEASE_LOCK = """
