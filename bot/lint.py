@@ -96,6 +96,10 @@ class _Lint:
         f = flow.file
         if flow.menu:
             self.key_missing(flow, flow.pos, flow.menu, "menu label")
+        if flow.screen and not self.key_missing(flow, flow.pos, flow.screen, "screen phrase list"):
+            for lang in self.cat.langs:
+                if not isinstance(self.cat.raw(lang, flow.screen), list):
+                    self.err(f, flow.pos, f"screen phrase list {flow.screen!r} in {lang!r} must be a list of phrases")
         for lang, words in flow.keywords.items():
             if lang not in self.cat.flat:
                 self.err(f, flow.pos, f"keywords for {lang!r}, which has no locale file")

@@ -185,7 +185,8 @@ class _Session:
             after = {"lang": contact.get("lang"), "opted_out": contact.get("opted_out"),
                      "status": session.status if session is not None else None}
         lang = after.get("lang")
-        waiting = after.get("status") == WAITING_INPUT
+        # a message that closes the screen (the crisis line: the phone must be free to call)
+        waiting = after.get("status") == WAITING_INPUT and not any(m.get("close_screen") for m in rows)
         body = "\n".join(ussd_text(m.get("text") or "", [tuple(c) for c in m.get("choices") or ()]) for m in rows)
         if not body.strip():
             if after.get("opted_out"):

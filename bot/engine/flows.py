@@ -15,11 +15,11 @@ from .durations import parse_duration
 from .problems import WARNING, Problem
 from .yamlpos import Pos, PosDict, PosList
 
-FLOW_FIELDS = {"flow", "description", "roles", "start", "expires", "triggers", "states", "vars"}
-TRIGGER_FIELDS = {"keywords", "commands", "menu", "order"}
+FLOW_FIELDS = {"flow", "description", "roles", "start", "expires", "triggers", "states", "vars", "screens_own_texts"}
+TRIGGER_FIELDS = {"keywords", "commands", "menu", "order", "screen"}
 COMMAND_FIELDS = {"words", "save", "start"}
 STATE_FIELDS = {"say", "set", "action", "ask", "wait", "switch", "goto", "flow", "end", "note"}
-ASK_FIELDS = {"kind", "save", "hint", "options", "menu", "on", "goto"}
+ASK_FIELDS = {"kind", "save", "hint", "options", "menu", "on", "goto", "other"}
 OPTION_FIELDS = {"value", "label", "words", "goto", "roles"}
 ACTION_FIELDS = {"call", "with", "save", "on"}
 WAIT_FIELDS = {"on", "timeout", "on_timeout", "save"}
@@ -51,6 +51,7 @@ class Ask:
     goto: str | None
     spec: dict  # kind-specific settings (min, max, ...)
     pos: Pos
+    other: str | None = None  # choice: where any other answer goes (saved as typed), instead of asking again
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ class State:
         if self.ask:
             if self.ask.goto:
                 out.append((self.ask.goto, self.ask.pos))
+            if self.ask.other:
+                out.append((self.ask.other, self.ask.pos))
             for opt in self.ask.options:
                 if opt.goto:
                     out.append((opt.goto, opt.pos))
@@ -146,6 +149,12 @@ class Flow:
     vars: tuple[str, ...]  # variables the flow expects when jumped into
     pos: Pos
     commands: tuple = ()  # Command triggers
+    # locale key of a phrase list: any text containing one of its phrases starts
+    # this flow before anything else (crisis words go to the crisis line from anywhere)
+    screen: str | None = None
+    # its actions screen what people write to it themselves (peer support marks a
+    # post as crisis; a volunteer's reply may name crisis words to help someone)
+    screens_own_texts: bool = False
 
     def allows(self, roles) -> bool:
         return "any" in self.roles or any(r in self.roles for r in roles)
@@ -297,9 +306,12 @@ def _compile_ask(ctx: _Ctx, state: PosDict) -> Ask | None:
         ctx.error(raw.pos, "a choice needs 'options' (or 'menu: services')")
     if kind != "choice" and (options or menu):
         ctx.error(raw.pos, f"'options' and 'menu' only go with kind 'choice', not {kind!r}")
+    other = _name(ctx, raw, "other", "ask")
+    if other is not None and kind != "choice":
+        ctx.error(raw.value_where("other"), f"'other' only goes with kind 'choice', not {kind!r}")
     spec = {k: v for k, v in raw.items() if k not in ASK_FIELDS}
     return Ask(kind, _name(ctx, raw, "save", "ask"), _name(ctx, raw, "hint", "ask"), tuple(options),
-               menu, _routes(ctx, raw, "on"), _name(ctx, raw, "goto", "ask"), spec, raw.pos)
+               menu, _routes(ctx, raw, "on"), _name(ctx, raw, "goto", "ask"), spec, raw.pos, other)
 
 
 def _compile_action(ctx: _Ctx, state: PosDict) -> ActionCall | None:
@@ -422,7 +434,7 @@ def compile_flow(file: str, text: str, stem: str) -> tuple[Flow | None, list[Pro
 
     keywords: dict[str, tuple[str, ...]] = {}
     commands: tuple = ()
-    menu, order = None, 100
+    menu, order, screen = None, 100, None
     trig = _mapping(ctx, raw, "triggers", "'triggers'")
     if trig is not None:
         ctx.unknown(trig, TRIGGER_FIELDS, "triggers")
@@ -437,6 +449,7 @@ def compile_flow(file: str, text: str, stem: str) -> tuple[Flow | None, list[Pro
         menu = _name(ctx, trig, "menu", "triggers")
         if isinstance(trig.get("order"), int):
             order = trig["order"]
+        screen = _name(ctx, trig, "screen", "triggers")
 
     states: dict[str, State] = {}
     raw_states = raw.get("states")
@@ -470,6 +483,10 @@ def compile_flow(file: str, text: str, stem: str) -> tuple[Flow | None, list[Pro
             ctx.error(cmd.pos, f"command starts at unknown state {cmd.start!r}")
 
     vars_ = _str_list(ctx, raw, "vars")
+    own = raw.get("screens_own_texts", False)
+    if not isinstance(own, bool):
+        ctx.error(raw.value_where("screens_own_texts"), "screens_own_texts is true or false")
+        own = False
     flow = Flow(name, file, str(raw.get("description") or ""), roles, start or "", expires, keywords,
-                menu, order, states, vars_, raw.pos, commands)
+                menu, order, states, vars_, raw.pos, commands, screen, own)
     return flow, ctx.problems

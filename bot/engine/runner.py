@@ -12,7 +12,7 @@ cut off instead of flooding a phone.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from collections.abc import Mapping
 from typing import Any
@@ -25,6 +25,7 @@ from .inputs.registry import KINDS
 from .plans import StatePlan, compile_plans, quick_reader
 from .commands import match_command
 from .keywords import KeywordMatcher
+from .phrases import phrase_list
 from .locales import Template
 from .model import (
     ENDED, TIMEOUT_EVENT, WAITING_ACTION, WAITING_EVENT, WAITING_INPUT, ActionResult, Audit, CallAction,
@@ -142,6 +143,22 @@ class _Run:
     def end(self) -> None:
         self.cancel_timer()
         self.s.status = ENDED
+        back = self.s.vars.get(INTERRUPTED)
+        if isinstance(back, dict):  # a screen flow is done: the conversation it interrupted goes on
+            s = self.s
+            s.flow, s.state, s.status = back["flow"], back["state"], back["status"]
+            s.vars, s.timer, s.misses = back["vars"], back["timer"], back["misses"]
+
+    def interrupt(self, name: str, vars_: Mapping) -> None:
+        """Start flow ``name`` now and, when it ends, go back to where the
+        conversation was (its question still open, its wait's timer still set)."""
+        s = self.s
+        back = None
+        if s.live:
+            back = {"flow": s.flow, "state": s.state, "status": s.status, "vars": s.vars,
+                    "timer": s.timer, "misses": s.misses}
+            s.timer = None  # the interrupted wait keeps its timer: start_flow must not cancel it
+        self.start_flow(name, vars_={**vars_, INTERRUPTED: back} if back else vars_)
 
     # ---------------------------------------------------------- states
     def flow(self) -> Flow:
@@ -272,6 +289,13 @@ class _Run:
                                self.engine.vocab_fn)
             parsed = kind.parse(text, spec, ctx)
         if not parsed.ok:
+            if ask.other:  # none of the options: taken as typed (a choice that also takes free text)
+                if ask.save:
+                    self.s.vars[ask.save] = text
+                if self.s.timer:
+                    self.cancel_timer()
+                self.enter(ask.other)
+                return
             self.reask(st, parsed)
             return
         value = parsed.value
@@ -291,6 +315,10 @@ class _Run:
             self.end()
 
 
+# session variable holding the conversation a screen flow interrupted
+INTERRUPTED = "_interrupted"
+
+
 class Engine:
     def __init__(self, flows: FlowSet, settings: Settings | None = None):
         self.flows = flows
@@ -300,6 +328,8 @@ class Engine:
         self.keyword_table = self.keywords.table
         self.trigger_words = flows.keyword_flows()
         self.commands = command_table(flows.flows)
+        self.screens = tuple((phrase_list(self.catalog, f.screen, fuzzy=True), f.name)
+                             for f in flows.flows.values() if f.screen)
         self._options: dict = {}
         self.vocab_fn = self.vocab  # one bound method: the input kinds cache word tables by its identity
         self._expiry = {name: timedelta(seconds=f.expires) for name, f in flows.flows.items()}
@@ -402,13 +432,11 @@ class Engine:
                 run.effects.append(UpdateContact(contact.id, {"opted_out": False, "opted_out_by": None}))
                 run.send("keywords.start_reply")
             return self._finish(run)
-        if contact.lang is None:
+        first_time = contact.lang is None
+        if first_time:
             lang = msg.lang_hint if msg.lang_hint in self.catalog.flat else self.catalog.default_lang
             run.lang = lang
             run.effects.append(UpdateContact(contact.id, {"lang": lang}))
-            if hit is None and self.trigger_words.get(word) is None:
-                run.start_flow(MAIN_FLOW, vars_={"first_time": True})
-                return self._finish(run)
         if hit is not None:
             self._keyword(run, hit)
             return self._finish(run)
@@ -419,8 +447,22 @@ class Engine:
         free_text = st is not None and st.ask is not None and st.ask.kind == "text" and s.status == WAITING_INPUT
         trigger = None if free_text else self.trigger_words.get(word)
         command = None if free_text or trigger is not None else match_command(self.commands, text, run.roles)
-        if command is not None and not command[2] and s.status == WAITING_INPUT and live and st.ask is not None:
+        if command is not None and not command[2] and s.status == WAITING_INPUT and live and st.ask is not None \
+                and not st.ask.other:
             command = None  # a bare command word answers the open question first ("YES" to a yes/no)
+        if self.screens:
+            # Before the text goes anywhere (a relay, a menu, a re-ask), unless
+            # the flow it goes to screens its own texts.
+            target = trigger or (command[0].name if command is not None else (s.flow if live else MAIN_FLOW))
+            target_flow = self.flows.flows.get(target)
+            if target_flow is None or not target_flow.screens_own_texts:
+                for phrases, flow_name in self.screens:
+                    if phrases.find(text) is not None:
+                        run.interrupt(flow_name, {"text": text})
+                        return self._finish(run)
+        if first_time and self.trigger_words.get(word) is None:
+            run.start_flow(MAIN_FLOW, vars_={"first_time": True})
+            return self._finish(run)
         if trigger is not None:
             run.start_flow(trigger)
         elif command is not None:

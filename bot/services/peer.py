@@ -34,11 +34,11 @@ from datetime import datetime, time, timedelta
 from typing import Any, Iterable, Mapping
 
 from ..engine.inputs.normalize import normalize
-from ..engine.model import Audit, Contact
+from ..engine.model import Audit, Contact, Send
 from ..store.contacts import view
 from . import int_setting
 from .peer_scrub import scrub
-from .peer_text import phrase_list
+from ..engine.phrases import phrase_list
 
 POST, REPLY, ASK = "peer.post", "peer.reply", "peer.ask"
 OPEN, ANSWERED, CLOSED, CRISIS = "open", "answered", "closed", "crisis"
@@ -284,13 +284,17 @@ def is_crisis(ctx, text: str) -> bool:
     return phrase_list(ctx.catalog, "peer.crisis_phrases", fuzzy=True).find(text) is not None
 
 
-def crisis_effects(ctx, author: str, pseudonym: str, lang: str, text: str, code: str, post_id: str | None = None) -> list:
-    """Everything a crisis hit does, for a post or a write-back: the crisis line
-    to the person, an alert to every coordinator, an audit entry. Returns effects."""
+def crisis_effects(ctx, author: str, pseudonym: str, lang: str, text: str, code: str, post_id: str | None = None,
+                   alert_key: str = "peer.alert_crisis") -> list:
+    """Everything a crisis hit does, for a post, a write-back or any text to the
+    line (``alert_key`` crisis.alert): the crisis line to the person, an alert
+    to every coordinator, an audit entry. Returns effects."""
     me = contact(ctx.store, author)
     clean, _kinds = scrub(text, ctx.catalog.text(lang, "peer.removed"), region(ctx))
-    effects = [ctx.say(me, "peer.crisis", crisis_line=crisis_line(ctx))]
-    effects += alert_coordinators(ctx, "peer.alert_crisis", code=code, text=clean[:300],
+    said = ctx.say(me, "peer.crisis", crisis_line=crisis_line(ctx))
+    # on USSD the screen closes after it: an open session keeps the phone from calling the line
+    effects = [Send(said.to, said.text, said.key, (), said.lang, {"close_screen": True})]
+    effects += alert_coordinators(ctx, alert_key, code=code, text=clean[:300],
                                   person=lambda l: person_name(ctx, l, pseudonym))
     effects.append(audit(ctx, pseudonym, "peer.crisis", post=post_id or "", code=code))
     return effects

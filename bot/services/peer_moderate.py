@@ -15,7 +15,7 @@ better-profanity, as checked on our cases: it flags words a kind reply needs
 ("you're not stupid", "that sounds like hell", "it must suck", "God bless",
 "drunk", "gay"), so those are let through from ``peer.profanity_allowed``; it
 misses doubled letters ("fuckk", "fuuuck"), accents ("fück"), "f.u.c.k" and
-symbols like "sh!t", so it reads our folded words too (``peer_text.tokens``:
+symbols like "sh!t", so it reads our folded words too (``bot.engine.phrases.tokens``:
 de-leeted, spaced-out letters joined, accents dropped) and a squashed copy.
 It does not flag "Scunthorpe", "assassin", "class" or "analysis".
 """
@@ -26,7 +26,7 @@ from functools import lru_cache
 from better_profanity import Profanity
 
 from .peer_scrub import identifiers
-from .peer_text import phrase_list, squash, tokens
+from ..engine.phrases import phrase_list, squash, tokens
 
 REASONS = ("contact", "abuse", "too_short")
 

@@ -375,3 +375,16 @@ def test_a_session_on_redis_pages_and_answers_retries(tmp_path):
     other = make_app(tmp_path / "b", store=rt.store)
     phone.client = other.test_client()
     assert phone.type("3").startswith("CON What do you need?")
+
+
+def test_crisis_words_typed_on_a_ussd_screen_end_it_with_the_crisis_line_so_the_phone_can_call(rt, phone, app):
+    known(rt)
+    rt.store.upsert_contact("+14155550199", roles=["coordinator"], lang="en")
+    phone.dial()
+    phone.type("1")
+    phone.type("1")  # "What first name should neighbours see?"
+    screen = phone.type("i want to kill myself")
+    assert screen.startswith("END Please reach someone now: call or text 988")
+    alerts = [m for m in rt.store.list_outbound() if m["to"] == "+14155550199"]
+    assert len(alerts) == 1 and alerts[0]["text"].startswith("CRISIS:")
+    assert Phone(app.test_client()).dial().startswith("CON What do you need?")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.services.peer_moderate import check_reply
 from bot.services.peer_scrub import scrub
-from bot.services.peer_text import PhraseList, phrase_list, tokens
+from bot.engine.phrases import PhraseList, phrase_list, tokens
 from support import flowset
 from test_peer_kit import PEER1, PEER2, Line, sends
 

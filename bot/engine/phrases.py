@@ -1,10 +1,12 @@
-"""Peer support: matching coordinator-edited phrase lists against free text.
+"""Matching coordinator-edited phrase lists against free text (pure).
 
-Crisis screening, the abuse list and the "let's meet / call me" list all ask
-one question: does this text contain one of these phrases, as whole words,
-whatever the accents, case, spacing tricks and small typos? People in distress
-type fast on small keyboards ("kil myslef", "killmyself", "kill my self",
-"K I L L myself", "quitarme la bida"), and someone dodging moderation types
+The engine screens every text against the line's screen lists (crisis words:
+a flow with ``triggers.screen``), and peer support uses the same matcher for
+its abuse and "let's meet / call me" lists. They all ask one question: does
+this text contain one of these phrases, as whole words, whatever the accents,
+case, spacing tricks and small typos? People in distress type fast on small
+keyboards ("kil myslef", "killmyself", "kill my self", "K I L L myself",
+"quitarme la bida"), and someone dodging moderation types
 "w h a t s a p p" or "f.u.c.k". So both the phrase and the text go through the
 same folding, and a phrase matches
 
@@ -22,7 +24,7 @@ import re
 from functools import lru_cache
 from typing import Iterable
 
-from ..engine.inputs.normalize import normalize_keep_punct
+from .inputs.normalize import normalize_keep_punct
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _NON_WORD = re.compile(r"[^0-9a-zñ]+")
