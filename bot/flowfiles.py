@@ -33,6 +33,12 @@ def _texts(folder: Path, rel_to: Path) -> dict[str, str]:
     return out
 
 
+def is_locale_file(path: Path | str) -> bool:
+    """``locales/es.yaml`` is a language; ``glossary.yaml`` and ``_draft.yaml`` are not."""
+    p = Path(path)
+    return p.suffix == ".yaml" and p.stem.isalpha() and len(p.stem) <= 3 and not p.name.startswith("_")
+
+
 def read_flowset(flows_dir: Path | str | None = None, locales_dir: Path | str | None = None,
                  default_lang: str = "en", currency: str = "USD", lint: bool = True) -> tuple[FlowSet, list[Problem]]:
     flows_dir = Path(flows_dir or ROOT / "flows")
@@ -40,8 +46,7 @@ def read_flowset(flows_dir: Path | str | None = None, locales_dir: Path | str | 
     if not locales_dir.exists():
         locales_dir = ROOT / "locales"
     rel = Path.cwd()
-    fs = build(_texts(flows_dir, rel), {k: v for k, v in _texts(locales_dir, rel).items()
-                                       if Path(k).stem.isalpha() and len(Path(k).stem) <= 3},
+    fs = build(_texts(flows_dir, rel), {k: v for k, v in _texts(locales_dir, rel).items() if is_locale_file(k)},
                default_lang=default_lang, currency=currency)
     problems = list(fs.problems)
     if lint and fs.flows:

@@ -2,15 +2,30 @@
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Iterable
 
 import phonenumbers
 
+from .flowfiles import is_locale_file
 from .store.contacts import ROLES
 
-LANGS = ("en", "es")
+_LOCALES = Path(__file__).resolve().parent.parent / "locales"
+
+
+def locale_langs(locales_dir: str | Path | None = None) -> tuple[str, ...]:
+    """The languages the line speaks: one per ``locales/<lang>.yaml`` (the
+    same files the catalog reads: a short alphabetic name, so glossary.yaml is
+    not one). Adding locales/fr.yaml adds French with no code change."""
+    folder = Path(locales_dir or os.environ.get("LOCALES_DIR") or _LOCALES)
+    langs = sorted(p.stem for p in folder.glob("*.yaml") if is_locale_file(p))
+    return tuple(langs) or ("en",)
+
+
+LANGS = locale_langs()
 TRUE = {"1", "true", "yes", "y", "si", "sí", "x"}
 
 
@@ -37,7 +52,7 @@ def member_fields(roles: Iterable[str], name: str | None = None, lang: str | Non
     if not roles:
         raise MemberError("at least one role is needed")
     if lang and lang not in LANGS:
-        raise MemberError(f"unknown language {lang!r} (en or es)")
+        raise MemberError(f"unknown language {lang!r} ({' or '.join(LANGS)})")
     fields: dict[str, Any] = {"roles": sorted(set(roles))}
     for key, value in (("name", name), ("lang", lang), ("area", area)):
         if value:

@@ -5,7 +5,9 @@ untranslated text with a note, and sends the translation when it comes back."""
 from __future__ import annotations
 
 import itertools
+import threading
 import time
+from http.server import ThreadingHTTPServer
 
 import pytest
 
@@ -88,3 +90,34 @@ def test_with_no_translator_notes_go_as_written(tmp_path, make_store):
     assert to(cap, CLIENT)[-1].endswith("Hay una fuga debajo del fregadero\n(ORIGINAL: as written)\n"
                                         "(As written: no translation.)")
     assert rt.store.find_records("translate.pending") == []
+
+
+@pytest.mark.parametrize("make_store", DURABLE)
+def test_a_translator_that_is_down_then_comes_back_english_to_spanish(tmp_path, make_store):
+    # The issue's "translator failing" conversation, end to end through the
+    # pipeline and the outbox worker (a transcript runs without the worker's
+    # translation step, so it cannot show this). Nothing listens at the
+    # provider's address at first (connection refused); later a server does.
+    fake = FakeLibreTranslate({("en", "es", "Please water the orchids"): "Por favor riegue las orquídeas"})
+    fake.server.server_close()  # never served: the address refuses connections
+    port = fake.server.server_address[1]
+    rt, cap = line(tmp_path, make_store, TRANSLATOR="libre", LIBRETRANSLATE_URL=fake.url)
+    text(rt, CLIENT, "Please water the orchids")
+    assert to(cap, CLEANER)[-1] == ("Ana: Please water the orchids\n(ORIGINAL: como lo escribió)\n"
+                                    "(Aún sin traducir: la traducción llegará después.)")
+    assert to(cap, CLIENT)[-1] == "Sent ✓"
+    text(rt, CLEANER, "ORIGINAL")  # nothing is stuck behind the failed translation
+    assert to(cap, CLEANER)[-1] == "Ana escribió: Please water the orchids"
+    server = ThreadingHTTPServer(("127.0.0.1", port), fake.server.RequestHandlerClass)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        want = "Traducción: Ana: Por favor riegue las orquídeas\n(ORIGINAL: como lo escribió)"
+        deadline = time.monotonic() + 10
+        while want not in to(cap, CLEANER) and time.monotonic() < deadline:
+            time.sleep(0.25)
+            rt.outbox.run_once()
+        assert want in to(cap, CLEANER)
+        assert to(cap, CLEANER).count(want) == 1
+    finally:
+        server.shutdown()
+        server.server_close()

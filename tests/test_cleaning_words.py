@@ -5,8 +5,8 @@ import yaml
 from hypothesis import given, settings, strategies as st
 
 from bot.engine.inputs.normalize import normalize
-from bot.services.cleaning_words import (COMMANDS, amount_and_note, command_table, match, parse_day, plausible,
-                                         split_tasks, task_numbers)
+from bot.services.cleaning_words import (COMMANDS, MAX_BAD_LEN, MAX_BAD_WORDS, amount_and_note, command_table,
+                                         match, parse_day, plausible, read_task_numbers, split_tasks, task_numbers)
 from support import ROOT, flowset
 
 TODAY = date(2026, 3, 2)
@@ -41,6 +41,37 @@ def test_task_numbers():
     assert task_numbers("the second") is None and task_numbers("") is None
 
 
+def test_task_numbers_with_words_that_are_not_numbers():
+    assert read_task_numbers("1 3 99 abc") == ([1, 3, 99], ["abc"])
+    assert read_task_numbers("#2 y 4, 2, dos") == ([2, 4], ["dos"])
+    assert read_task_numbers("1000 x x") == ([], ["1000", "x"])
+    assert read_task_numbers("") == ([], [])
+
+
+_WORD = st.text("abcxyzñé-", min_size=1, max_size=30).filter(
+    lambda w: w.strip("#.-") and normalize(w) not in ("y", "e", "and"))  # "y"/"and" join numbers
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 999).map(str), _WORD), max_size=12), st.sampled_from([" ", ", ", ";", " y "]))
+def test_number_lists_read_back_what_was_written(tokens, sep):
+    nums, bad = read_task_numbers(sep.join(tokens))
+    written = [int(t) for t in tokens if t.isdigit()]
+    words = list(dict.fromkeys(t.strip("#.")[:MAX_BAD_LEN] for t in tokens if not t.isdigit()))
+    assert nums == sorted(set(written))
+    assert bad == words[:MAX_BAD_WORDS]
+    assert task_numbers(sep.join(tokens)) == (nums if nums and not words else None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_the_number_reader_is_sane_on_any_text(text):
+    nums, bad = read_task_numbers(text)
+    assert nums == sorted(set(nums)) and all(0 <= n < 1000 for n in nums)
+    assert len(bad) <= MAX_BAD_WORDS and all(0 < len(w) <= MAX_BAD_LEN for w in bad)
+    assert len(set(bad)) == len(bad)
+
+
 def test_amount_and_note():
     assert amount_and_note("80,50 for the week") == ("80,50", "for the week")
     assert amount_and_note("$80") == ("$80", "")
@@ -61,6 +92,12 @@ def test_what_counts_as_a_command_inside_the_conversation():
     assert not plausible("here", "", "client")
     assert plausible("pay", "80 for the week", "cleaner") and not plausible("pay", "attention", "client")
     assert plausible("accept", "#123", "client") and not plausible("accept", "that idea", "client")
+    assert plausible("done", "1 3 99 abc", "cleaner") and plausible("done", "#2", "cleaner")
+    assert not plausible("done", "2 hours ago I left", "cleaner") and not plausible("done", "with the kitchen", "cleaner")
+    for amount in ("1e9", "lots", "-5", "0", "$80", ".50", "veinte dólares"):
+        assert plausible("pay", amount, "cleaner") and plausible("repay", amount, "cleaner"), amount
+    assert not plausible("pay", "attention to the dog", "cleaner")
+    assert plausible("reverse", "482", "client") and not plausible("reverse", "the car", "client")
 
 
 @settings(max_examples=300, deadline=None)

@@ -7,7 +7,7 @@ Example::
       goto: chat
 
 ``command`` is one of list, add, remove, send, done, here, no_entry, pay, loan,
-accept, decline, cash, balance, original, visit, close; ``args`` the rest of
+repay, accept, decline, cash, reverse, balance, original, visit, close; ``args`` the rest of
 the member's text ("2 3", "80 for the week", "482"). What each does:
 bot/services/cleaning_jobs.py and cleaning_money.py. Replies go to the member
 and texts to the other side in each one's language.

@@ -16,7 +16,8 @@ HANDLERS = {
     "list": jobs.show_list, "add": jobs.add, "remove": jobs.remove, "send": jobs.send_tasks, "done": jobs.done,
     "here": jobs.here, "no_entry": jobs.no_entry, "original": jobs.original, "visit": jobs.visit,
     "close": jobs.close, "pay": partial(money.request, kind="payment_request"),
-    "loan": partial(money.request, kind="loan_request"), "accept": partial(money.answer, accept=True),
+    "loan": partial(money.request, kind="loan_request"), "repay": partial(money.request, kind="repayment"),
+    "reverse": money.reverse, "accept": partial(money.answer, accept=True),
     "decline": partial(money.answer, accept=False), "cash": money.cash, "balance": money.balance,
 }
 

@@ -14,7 +14,7 @@ from babel.dates import format_date
 
 from ..engine.model import Audit, UpdateContact
 from . import cleaning as c
-from .cleaning_words import parse_day, split_tasks, task_numbers
+from .cleaning_words import parse_day, read_task_numbers, split_tasks
 
 
 def _me(ctx):
@@ -142,28 +142,44 @@ def add(ctx: Any, job: dict, side: str, args: str) -> tuple[str, list]:
     return "ok", [ctx.say(me, "cleaning.tasks_added", tasks=lines)] + _list_to_cleaner(ctx, job)
 
 
-def _tasks_named(ctx: Any, job: dict, args: str) -> tuple[list[dict], list[dict]] | None:
-    """(the tasks named by number in ``args`` ("1 3"), in that order; all the
-    job's tasks), or None when no number is given or one is not on the list."""
-    nums = task_numbers(args)
+def _tasks_named(ctx: Any, job: dict, args: str) -> tuple[list[dict], list[dict], str]:
+    """(the tasks named by number in ``args`` ("1 3 99 abc"), all the job's
+    tasks, and what was not understood in the member's language: "No task 99.
+    Not a task number: 'abc'." — empty when every number is on the list)."""
+    nums, bad = read_task_numbers(args)
     rows = {t["n"]: t for t in c.tasks(ctx.store, job["id"])}
-    if not nums or any(n not in rows for n in nums):
-        return None
-    return [rows[n] for n in nums], list(rows.values())
+    missing = [n for n in nums if n not in rows]
+    lang = c.lang_of(_me(ctx), ctx)
+    problems = []
+    if missing:
+        problems.append(ctx.catalog.text(lang, "cleaning.no_such_task", {"numbers": ", ".join(map(str, missing))}))
+    if bad:
+        words = ", ".join(f"'{w}'" for w in bad)
+        problems.append(ctx.catalog.text(lang, "cleaning.not_task_number", {"words": words}))
+    return [rows[n] for n in nums if n in rows], list(rows.values()), " ".join(problems)
+
+
+def _which_task(ctx: Any, problems: str) -> list:
+    """Nothing named could be used: what was wrong, and how to name a task."""
+    me = _me(ctx)
+    if not problems:
+        return [ctx.say(me, "cleaning.which_task")]
+    return [ctx.say(me, "cleaning.which_task_after", problems=problems)]
 
 
 def remove(ctx: Any, job: dict, side: str, args: str) -> tuple[str, list]:
     me = _me(ctx)
     if side != "client":
         return "ok", [ctx.say(me, "cleaning.client_only")]
-    found = _tasks_named(ctx, job, args)
-    if found is None:
-        return "ok", [ctx.say(me, "cleaning.which_task")]
-    named = found[0]
+    named, _every, problems = _tasks_named(ctx, job, args)
+    if not named:
+        return "ok", _which_task(ctx, problems)
     for t in named:
         ctx.store.put_record(c.TASK, t["id"], {**t, "removed": True})
     removed = ", ".join(str(t["n"]) for t in named)
-    return "ok", [ctx.say(me, "cleaning.tasks_removed", numbers=removed)] + _list_to_cleaner(ctx, job)
+    reply = (ctx.say(me, "cleaning.tasks_removed_but", numbers=removed, problems=problems) if problems
+             else ctx.say(me, "cleaning.tasks_removed", numbers=removed))
+    return "ok", [reply] + _list_to_cleaner(ctx, job)
 
 
 def send_tasks(ctx: Any, job: dict, side: str, args: str) -> tuple[str, list]:
@@ -191,16 +207,17 @@ def done(ctx: Any, job: dict, side: str, args: str) -> tuple[str, list]:
     me = _me(ctx)
     if side != "cleaner":
         return "ok", [ctx.say(me, "cleaning.cleaner_only")]
-    found = _tasks_named(ctx, job, args)
-    if found is None:
-        return "ok", [ctx.say(me, "cleaning.which_task")]
-    named, every = found
+    named, every, problems = _tasks_named(ctx, job, args)
+    if not named:
+        return "ok", _which_task(ctx, problems)
     newly = [t for t in named if not t.get("done")]
     for t in newly:
         ctx.store.put_record(c.TASK, t["id"], {**t, "done": True})
         t["done"] = True
     client = c.contact(ctx.store, job["client"])
-    effects = [ctx.say(me, "cleaning.done_ok", numbers=", ".join(str(t["n"]) for t in named))]
+    numbers = ", ".join(str(t["n"]) for t in named)
+    effects = [ctx.say(me, "cleaning.done_ok_but", numbers=numbers, problems=problems) if problems
+               else ctx.say(me, "cleaning.done_ok", numbers=numbers)]
     if newly:
         lang = c.lang_of(client, ctx)
         texts, left = c.translated(ctx, [t["text"] for t in newly], newly[0]["lang"], lang)

@@ -2,17 +2,23 @@
 the balance either way.
 
 ``ledger.entry`` {id, job, seq, kind, amount (a Decimal as a string), currency,
-code, by, at, note, ref}; kind is payment_request | loan_request | accepted |
-declined | cash_confirmed | reversal. Entries are only ever added: a mistake
-is undone by a ``reversal`` entry naming the entry it cancels (``ref``).
+code, by, at, note, ref}; kind is payment_request | loan_request | repayment |
+accepted | declined | cash_confirmed | reversal. Entries are only ever added: a
+mistake is undone by a ``reversal`` entry naming the request it cancels
+(``ref``); the request then counts for nothing, with all its answers.
 Each side's "the cash was handed over" is a ``ledger.confirmation`` record;
-when both have confirmed, a ``cash_confirmed`` entry is added.
+when both have confirmed, a ``cash_confirmed`` entry is added. Each side's
+"reverse it" on an answered request is a ``ledger.reversal_ask`` record; when
+both have asked, the ``reversal`` entry is added (REVERSE in cleaning_money.py).
 
 What is owed (read from the entries alone):
 
 * an accepted payment request, cash not yet confirmed: the client owes the cleaner;
 * an accepted loan, cash not yet confirmed: the client still has to hand it over
-  (owed to the cleaner); once confirmed, the cleaner owes the client the loan.
+  (owed to the cleaner); once confirmed, the cleaner owes the client the loan;
+* an accepted repayment (the cleaner says they paid part of a loan back, the
+  client confirms getting it): that much less is owed to the client. Paid
+  back beyond the loans, the rest is owed back to the cleaner.
 """
 from __future__ import annotations
 
@@ -25,7 +31,8 @@ from ..engine.inputs.money import KIND as MONEY
 
 ENTRY = "ledger.entry"
 CONFIRM = "ledger.confirmation"
-REQUESTS = ("payment_request", "loan_request")
+REQUESTS = ("payment_request", "loan_request", "repayment")
+REVERSAL_ASK = "ledger.reversal_ask"
 MAX_AMOUNT = "2000"  # CLEANING_MAX_AMOUNT
 
 
@@ -106,6 +113,15 @@ class Request:
     def loan(self) -> bool:
         return self.entry["kind"] == "loan_request"
 
+    @property
+    def repayment(self) -> bool:
+        return self.entry["kind"] == "repayment"
+
+    @property
+    def what(self) -> str:
+        """The word in its locale keys: pay, loan or repay."""
+        return {"loan_request": "loan", "repayment": "repay"}.get(self.entry["kind"], "pay")
+
 
 def requests(rows: list[dict]) -> dict[str, Request]:
     """Code -> its request and where it stands, reversals applied."""
@@ -130,10 +146,14 @@ def balance(rows: list[dict]) -> tuple[Decimal, Decimal]:
     for req in requests(rows).values():
         if req.answer != "accepted":
             continue
-        if not req.cash:
+        if req.repayment:  # the cash went with the request; accepting confirmed it
+            to_client -= req.amount
+        elif not req.cash:
             to_cleaner += req.amount
         elif req.loan:
             to_client += req.amount
+    if to_client < 0:  # paid back more than was lent
+        to_cleaner, to_client = to_cleaner - to_client, Decimal("0")
     return to_cleaner, to_client
 
 
@@ -148,10 +168,20 @@ def settle_cash(ctx: Any, job_id: str, by: str) -> list[Request]:
     rows = entries(ctx.store, job_id)
     settled = []
     for code, req in requests(rows).items():
-        if req.answer != "accepted" or req.cash:
+        if req.answer != "accepted" or req.cash or req.repayment:
             continue
         sides = {r.get("side") for r in ctx.store.find_records(CONFIRM, job=job_id, code=code)}
         if {"client", "cleaner"} <= sides and ctx.store.claim("ledger.cash_settled", f"{job_id}:{code}", by):
             add_entry(ctx, job_id, "cash_confirmed", req.amount, code, by)
             settled.append(req)
     return settled
+
+
+def settle_reversal(ctx: Any, job_id: str, req: Request, by: str) -> dict | None:
+    """Add the ``reversal`` of ``req`` once both sides asked for it (a claim
+    guards it, like :func:`settle_cash`); the new entry, or None."""
+    code = req.entry["code"]
+    sides = {r.get("side") for r in ctx.store.find_records(REVERSAL_ASK, job=job_id, code=code)}
+    if {"client", "cleaner"} <= sides and ctx.store.claim("ledger.reversed", f"{job_id}:{code}", by):
+        return reverse(ctx, req.entry, by)
+    return None

@@ -20,7 +20,7 @@ def _name(ctx, job, side, reader):
 
 
 def request(ctx: Any, job: dict, side: str, args: str, kind: str) -> tuple[str, list]:
-    """PAY 80 [note] / LOAN 200 [note] from the cleaner."""
+    """PAY 80 [note] / LOAN 200 [note] / REPAY 50 [note] from the cleaner."""
     me = ctx.contact
     if side != "cleaner":
         return "ok", [ctx.say(me, "cleaning.cleaner_only")]
@@ -31,12 +31,18 @@ def request(ctx: Any, job: dict, side: str, args: str, kind: str) -> tuple[str, 
     if amount is None:
         return "ok", [ctx.say(me, error, **values)]
     rows = ledger.entries(ctx.store, job["id"])
+    if kind == "repayment":
+        _, owed = ledger.balance(rows)
+        if not owed:
+            return "ok", [ctx.say(me, "cleaning.repay_nothing", name=_name(ctx, job, "client", me))]
+        if amount > owed:
+            return "ok", [ctx.say(me, "cleaning.repay_too_much", owe=owed)]
     code = c.new_code(ctx.store, f"{job['id']}:{len(rows)}:{kind}", ledger.codes_in_use(rows))
     ledger.add_entry(ctx, job["id"], kind, amount, code, me.id, note)
     client = c.contact(ctx.store, job["client"])
     source, target = c.lang_of(me, ctx), c.lang_of(client, ctx)
     texts, left = c.translated(ctx, [note], source, target) if note else ([""], [])
-    what = "pay" if kind == "payment_request" else "loan"
+    what = {"payment_request": "pay", "loan_request": "loan"}.get(kind, "repay")
     key = f"cleaning.{what}_request" + ("_note" if note else "")
     return "ok", [ctx.say(me, f"cleaning.{what}_sent", amount=amount, code=code, name=_name(ctx, job, "client", me)),
                   c.send(ctx, client, key, source, left, name=_name(ctx, job, "cleaner", client), amount=amount,
@@ -63,7 +69,7 @@ def answer(ctx: Any, job: dict, side: str, args: str, accept: bool) -> tuple[str
     kind = "accepted" if accept else "declined"
     ledger.add_entry(ctx, job["id"], kind, req.amount, code, me.id)
     cleaner = c.contact(ctx.store, job["cleaner"])
-    what = "loan" if req.loan else "pay"
+    what = req.what
     return "ok", [ctx.say(me, f"cleaning.{what}_{kind}_ok", amount=req.amount, code=code,
                           name=_name(ctx, job, "cleaner", me)),
                   ctx.say(cleaner, f"cleaning.{what}_{kind}", amount=req.amount, code=code,
@@ -77,6 +83,8 @@ def cash(ctx: Any, job: dict, side: str, args: str) -> tuple[str, list]:
     code, req = _find(ctx, job, args)
     if req is None:
         return "ok", [ctx.say(me, "cleaning.which_code")]
+    if req.repayment:
+        return "ok", [ctx.say(me, "cleaning.repay_no_cash", code=code)]
     if req.answer != "accepted":
         return "ok", [ctx.say(me, "cleaning.cash_not_accepted", code=code)]
     if req.cash:
@@ -92,6 +100,41 @@ def cash(ctx: Any, job: dict, side: str, args: str) -> tuple[str, list]:
                               name=_name(ctx, job, side, other))]
     return "ok", [ctx.say(reader, "cleaning.cash_confirmed", amount=req.amount, code=code)
                   for reader in (me, other)]
+
+
+def reverse(ctx: Any, job: dict, side: str, args: str) -> tuple[str, list]:
+    """REVERSE <code>: undo a request with a new ``reversal`` entry.
+
+    Still unanswered, the cleaner who made it takes it back alone (the client
+    has DECLINE for that). Once answered, it has counted for both: it is
+    reversed when both sides have asked, as cash is confirmed by both. A
+    declined request counts for nothing already."""
+    me = ctx.contact
+    code, req = _find(ctx, job, args)
+    if req is None:
+        return "ok", [ctx.say(me, "cleaning.reverse_which")]
+    other_side = c.other_side(side)
+    other = c.contact(ctx.store, job[other_side])
+    if req.answer == "declined":
+        return "ok", [ctx.say(me, "cleaning.reverse_declined", code=code)]
+    if req.answer is None:
+        if req.entry.get("by") != me.id:
+            return "ok", [ctx.say(me, "cleaning.reverse_decline_instead", code=code)]
+        ledger.reverse(ctx, req.entry, me.id)
+        return "ok", [ctx.say(me, "cleaning.reverse_withdrawn_ok", code=code, amount=req.amount),
+                      ctx.say(other, "cleaning.reverse_withdrawn", code=code, amount=req.amount,
+                              name=_name(ctx, job, side, other)),
+                      Audit(me.id, "cleaning.reversed", {"job": job["id"], "code": code})]
+    rid = f"{job['id']}:{code}:{side}"
+    ctx.store.put_record(ledger.REVERSAL_ASK, rid, {"id": rid, "job": job["id"], "code": code, "by": me.id,
+                                                    "side": side, "at": ctx.now.isoformat()})
+    if ledger.settle_reversal(ctx, job["id"], req, me.id) is None:
+        return "ok", [ctx.say(me, "cleaning.reverse_asked", code=code, amount=req.amount,
+                              name=_name(ctx, job, other_side, me)),
+                      ctx.say(other, "cleaning.reverse_ask", code=code, amount=req.amount,
+                              name=_name(ctx, job, side, other))]
+    return "ok", [ctx.say(reader, "cleaning.reverse_done", code=code, amount=req.amount) for reader in (me, other)] + [
+        Audit(me.id, "cleaning.reversed", {"job": job["id"], "code": code})]
 
 
 def balance(ctx: Any, job: dict, side: str, args: str) -> tuple[str, list]:

@@ -16,13 +16,14 @@ from typing import Any, Iterable
 
 from ..engine.inputs.normalize import normalize
 
-COMMANDS = ("list", "add", "remove", "send", "done", "here", "no_entry", "pay", "loan", "accept", "decline",
-            "cash", "balance", "original", "visit", "close")
+COMMANDS = ("list", "add", "remove", "send", "done", "here", "no_entry", "pay", "loan", "repay", "accept",
+            "decline", "cash", "reverse", "balance", "original", "visit", "close")
 MAX_WORDS = 4
 MAX_TASK_LEN = 200
 _TOKEN = re.compile(r"\S+")
 _SPLIT_TASKS = re.compile(r"[\n\r,;]+")
 _BULLET = re.compile(r"^\s*(?:[-*•·]+|\d{1,2}\s*[.)])\s*")
+_AMOUNT_START = re.compile(r"^\s*[-−–+]?\s?[$€£]?\s?[-−–]?[.,]?[0-9]")
 _AMOUNT_HEAD = re.compile(r"^\s*((?:[-−–]\s?)?[$€£]?\s?[-−–]?[0-9][0-9.,]*)(?:\s+(.*))?$", re.S)
 
 
@@ -62,18 +63,45 @@ def split_tasks(text: str, limit: int = 30) -> list[str]:
     return out
 
 
+_AND_WORDS = ("y", "and", "e")
+_NUMBER_TOKEN = re.compile(r"[0-9]{1,3}")
+MAX_BAD_WORDS = 3  # words echoed back as "not a task number" at most
+MAX_BAD_LEN = 20
+
+
+def read_task_numbers(text: str) -> tuple[list[int], list[str]]:
+    """``"1 3 99 abc"`` -> ([1, 3, 99], ["abc"]): the task numbers (sorted,
+    unique) and the words that are not numbers, as typed (first few, cut
+    short, each once). Whether a number is on the list is the job's business."""
+    nums: list[int] = []
+    bad: list[str] = []
+    for token in re.split(r"[\s,;&+]+", text or ""):
+        token = token.strip("#.")
+        if not token or normalize(token) in _AND_WORDS:
+            continue
+        if _NUMBER_TOKEN.fullmatch(token):
+            nums.append(int(token))
+        elif len(bad) < MAX_BAD_WORDS and token[:MAX_BAD_LEN] not in bad:
+            bad.append(token[:MAX_BAD_LEN])
+    return sorted(set(nums)), bad
+
+
 def task_numbers(text: str) -> list[int] | None:
     """``"2"``, ``"1 3"``, ``"1,3"``, ``"#2 y 4"`` -> [1, 3] (sorted, unique);
     None when there is no number or a word that is not one."""
-    nums: list[int] = []
-    for token in re.split(r"[\s,;&+]+", text or ""):
-        token = token.strip("#.")
-        if not token or normalize(token) in ("y", "and", "e"):
-            continue
-        if not re.fullmatch(r"[0-9]{1,3}", token):
-            return None
-        nums.append(int(token))
-    return sorted(set(nums)) or None
+    nums, bad = read_task_numbers(text)
+    return None if bad or not nums else nums
+
+
+def _looks_like_numbers(rest: str) -> bool:
+    """"1 3 99 abc" is a DONE with a typo; "2 hours ago I left" is a note:
+    the text starts with a number and has no more other words than numbers."""
+    tokens = [t.strip("#.") for t in re.split(r"[\s,;&+]+", rest) if t.strip("#.")]
+    tokens = [t for t in tokens if normalize(t) not in _AND_WORDS]
+    if not tokens or not _NUMBER_TOKEN.fullmatch(tokens[0]):
+        return False
+    numbers = sum(1 for t in tokens if _NUMBER_TOKEN.fullmatch(t))
+    return numbers >= len(tokens) - numbers
 
 
 def amount_and_note(text: str) -> tuple[str, str]:
@@ -125,8 +153,9 @@ def parse_day(text: str, lang: str, today: date, words: dict[str, Iterable[str]]
 
 
 _BARE = {"list", "here", "balance", "original", "send", "close"}
-_CODES = {"accept", "decline", "cash"}
+_CODES = {"accept", "decline", "cash", "reverse"}
 _SIDE = {"done": "cleaner", "here": "cleaner", "no_entry": "cleaner", "pay": "cleaner", "loan": "cleaner",
+         "repay": "cleaner",
          "add": "client", "remove": "client", "send": "client"}
 
 
@@ -141,9 +170,11 @@ def plausible(command: str, rest: str, side: str | None) -> bool:
     if command in _BARE:
         return not rest
     if command in ("done", "remove"):
-        return task_numbers(rest) is not None
-    if command in ("pay", "loan"):
-        return not rest or bool(_AMOUNT_HEAD.match(rest))
+        return _looks_like_numbers(rest)
+    if command in ("pay", "loan", "repay"):
+        # "PAGO 1e9", "PAY -5", "PAY lots": an amount we cannot take gets a
+        # re-ask, never relayed as a note; "Pay attention to the dog" is a note.
+        return not rest or bool(_AMOUNT_START.match(rest)) or len(rest.split()) <= 2
     if command in _CODES:
         return not rest or bool(re.fullmatch(r"#?\s?[0-9]{1,6}", rest))
     if command == "visit":

@@ -65,8 +65,30 @@ def test_all_done_gives_both_a_summary():
 
 def test_done_with_an_unknown_number_asks_which():
     s = store()
-    assert "¿Qué tarea?" in reply(run(s, CLEANER, "done", "9"))
+    assert reply(run(s, CLEANER, "done", "9")) == "No hay tarea 9. LISTA muestra los números de las tareas."
+    assert "¿Qué tarea?" in reply(run(s, CLEANER, "done", ""))
     assert not any(t["done"] for t in s.find_records("cleaning.task"))
+
+
+def test_done_with_some_bad_numbers_ticks_the_good_ones_and_says_which_were_not():
+    s = store()
+    result = run(s, CLEANER, "done", "1 3 99 abc")
+    assert [t["n"] for t in s.find_records("cleaning.task") if t["done"]] == [1, 3]
+    assert to(result, CLIENT)[0].text == "Rosa:\n✓ change the sheets\n✓ water the garden"
+    assert reply(result).startswith("Marcado: 1, 3. No hay tarea 99. No es número de tarea: 'abc'.")
+    s.upsert_contact(CLEANER, lang="en")
+    result = run(s, CLEANER, "done", "2 7 x y")  # the last one: all done ("y" only joins numbers)
+    assert to(result, CLEANER)[0].text == "Ticked: 2. No task 7. Not a task number: 'x'."
+    assert result.data["reply"].startswith("All tasks done ✓")
+
+
+def test_remove_reads_numbers_the_same_way():
+    s = store()
+    result = run(s, CLIENT, "remove", "2, 12 two")
+    assert s.get_record("cleaning.task", f"{JOB}.2")["removed"] is True
+    assert reply(result) == "Removed task 2. No task 12. Not a task number: 'two'."
+    assert reply(run(s, CLIENT, "remove", "the first")) == "Not a task number: 'the', 'first'. LIST shows the task numbers."
+    assert [t["n"] for t in s.find_records("cleaning.task") if t["removed"]] == [2]
 
 
 def test_only_the_cleaner_ticks_and_only_the_client_adds():

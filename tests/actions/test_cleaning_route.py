@@ -89,3 +89,13 @@ def test_any_text_is_answered_and_never_shows_a_number(text):
     for e in result.effects:
         if isinstance(e, Send) and e.to == CLIENT:
             assert CLEANER not in e.text
+
+
+def test_done_with_a_typo_in_the_numbers_is_still_done_not_a_note():
+    s = store()
+    result = route(s, CLEANER, "LISTO 1 3 99 abc")
+    assert to(result, CLIENT)[0].text == "Rosa:\n✓ change the sheets\n✓ water the garden"
+    assert s.find_records("cleaning.note") == []
+    s.upsert_contact(CLEANER, lang="en")
+    result = route(s, CLEANER, "Done 2 hours ago I left the keys")
+    assert to(result, CLIENT)[0].text == "Rosa: Done 2 hours ago I left the keys"
