@@ -102,59 +102,126 @@ def slips(phrase_word: str, word: str, fuzzy: bool, long_phrase: bool) -> int:
     """0 when the words match, 1 for one allowed slip, 2 for no match. A slip is
     two letters swapped from 4 letters on, a missing or extra letter from 5, a changed letter
     from 8 (from 6 in phrases of 3 words or more: the other words vouch for it)."""
-    if same_letters(phrase_word, word):
+    return _slips(phrase_word, squash(phrase_word), word, squash(word), fuzzy, long_phrase)
+
+
+def _slips(pw: str, spw: str, w: str, sw: str, fuzzy: bool, long_phrase: bool) -> int:
+    """:func:`slips` with both words' squashed forms already made (``find``
+    squashes each word of a text once, not once per phrase)."""
+    if pw == w or (len(spw) >= 3 and spw == sw):  # same_letters
         return 0
     if not fuzzy:
         return 2
-    size = len(phrase_word)
+    size = len(pw)
     if size < 4:  # "dig" is not "die"
         return 2
     if size == 4:  # only two letters swapped: "dnot" is "dont", but "lie" is not "live"
-        return 1 if _swapped(phrase_word, word) else 2
+        return 1 if _swapped(pw, w) else 2
+    if abs(size - len(w)) > 1 and abs(len(spw) - len(sw)) > 1:
+        return 2  # no single slip bridges that
     substitution = size >= 8 or (long_phrase and size >= 6)  # "take my wife" is not "take my life"
     # as typed ("vviir" for "vivir") or with repeats squashed ("kiiill myslef")
-    pairs = ((phrase_word, word), (squash(phrase_word), squash(word)))
-    return 1 if any(_one_slip(a, b, substitution) for a, b in pairs) else 2
+    return 1 if _one_slip(pw, w, substitution) or _one_slip(spw, sw, substitution) else 2
 
 
 class PhraseList:
-    """A compiled list of phrases; ``find(text)`` gives the first that matches."""
+    """A compiled list of phrases; ``find(text)`` gives the first that matches.
+
+    Every text a person sends goes through the crisis list, so the work that
+    does not depend on the phrase (folding the text, squashing its words, the
+    letters of its runs of words) is done once per text, not once per phrase."""
 
     def __init__(self, phrases: Iterable[str], fuzzy: bool = False):
         self.fuzzy = fuzzy
-        self.phrases: list[tuple[str, tuple[str, ...], str]] = []
+        # (phrase, words, their squashed forms, squashed joined letters or "" when too short to join)
+        self.phrases: list[tuple[str, tuple[str, ...], tuple[str, ...], str]] = []
         for phrase in phrases:
             toks = tuple(tokens(str(phrase), fold_v=True))
             if toks:
-                self.phrases.append((str(phrase), toks, "".join(toks)))
+                joined = "".join(toks)
+                # "wasa" would find "was a": only 6 letters or more are looked for run together
+                self.phrases.append((str(phrase), toks, tuple(squash(t) for t in toks),
+                                     squash(joined) if len(joined) >= 6 else ""))
+        self.longest_run = max((len(p[1]) for p in self.phrases), default=1) + 2
+        # every beginning of a phrase's joined letters: a run of words that is not
+        # one stops growing at once
+        self.prefixes = {p[3][:k] for p in self.phrases for k in range(1, len(p[3]) + 1)}
+        # a phrase of several words has a word typed exactly (one slip in all):
+        # squashed word -> (phrase index, its place in the phrase)
+        self.by_word: dict[str, list[tuple[int, int]]] = {}
+        for index, (_, toks, sq_toks, _) in enumerate(self.phrases):
+            if len(toks) > 1:
+                for place, word in enumerate(sq_toks):
+                    self.by_word.setdefault(word, []).append((index, place))
+        # one-word phrases by length, as typed and squashed: a word further than
+        # one letter from both can't be a slip of it
+        # squashed joined letters -> (phrase index, its number of words)
+        self.by_letters: dict[str, list[tuple[int, int]]] = {}
+        for index, (_, toks, _, letters) in enumerate(self.phrases):
+            if letters:
+                self.by_letters.setdefault(letters, []).append((index, len(toks)))
+        self.single_by_len: dict[int, set[int]] = {}
+        for index, (_, toks, sq_toks, _) in enumerate(self.phrases):
+            if len(toks) == 1:
+                for size in (len(toks[0]), len(sq_toks[0])):
+                    self.single_by_len.setdefault(size, set()).add(index)
+
+    def _runs(self, squashed: list[str]) -> dict[str, int]:
+        """The squashed letters of each run of 2 or more words that begins some
+        phrase's letters (-> the fewest extra words it took): "kill my self"
+        gives "kilmyself". squash(a + b) is squash(a) + squash(b) less one
+        letter when a ends with the letter b begins with."""
+        runs: dict[str, int] = {}
+        prefixes = self.prefixes
+        for i, first in enumerate(squashed):
+            acc = first
+            if acc not in prefixes:
+                continue
+            for j in range(i + 1, min(len(squashed), i + self.longest_run + 1)):
+                nxt = squashed[j]
+                acc += nxt[1:] if acc[-1] == nxt[0] else nxt
+                if acc not in prefixes:
+                    break
+                if runs.get(acc, 99) > j - i:
+                    runs[acc] = j - i
+        return runs
+
+    def _at(self, index: int, i: int, words: list[str], squashed: list[str]) -> bool:
+        _, toks, sq_toks, _ = self.phrases[index]
+        n = len(toks)
+        if i < 0 or i + n > len(words):
+            return False
+        long_phrase, total = n >= 3, 0
+        for j in range(n):
+            total += _slips(toks[j], sq_toks[j], words[i + j], squashed[i + j], self.fuzzy, long_phrase)
+            if total > 1:
+                return False
+        return True
 
     def find(self, text: str) -> str | None:
         words = tokens(text, fold_v=True)
         if not words:
             return None
-        for phrase, toks, joined in self.phrases:
-            n = len(toks)
-            long_phrase = n >= 3
-            for i in range(len(words) - n + 1):
-                total = 0
-                for j in range(n):
-                    total += slips(toks[j], words[i + j], self.fuzzy, long_phrase)
-                    if total > 1:
-                        break
-                else:
-                    return phrase
-            # the same letters with the spaces elsewhere: "killmyself", "kill my self"
-            if len(joined) >= 6:  # "wasa" would find "was a"
-                target = squash(joined)
-                for i in range(len(words)):
-                    acc = ""
-                    for j in range(i, min(len(words), i + n + 3)):
-                        acc += words[j]
-                        if len(squash(acc)) > len(target):
-                            break
-                        if (j > i or n > 1) and same_letters(joined, acc):
-                            return phrase
-        return None
+        squashed = [squash(w) for w in words]
+        hits = set()  # phrase indexes found: the first in list order wins, as coordinators wrote it
+        for i, word in enumerate(squashed):
+            for index, place in self.by_word.get(word, ()):
+                if index not in hits and self._at(index, i - place, words, squashed):
+                    hits.add(index)
+        by_len = self.single_by_len
+        for i, word in enumerate(words):
+            for size in {len(word), len(squashed[i])}:
+                for near in (size - 1, size, size + 1):
+                    for index in by_len.get(near, ()):
+                        if index not in hits and self._at(index, i, words, squashed):
+                            hits.add(index)
+        # the same letters with the spaces elsewhere: "killmyself", "kill my self"
+        by_letters = self.by_letters
+        for letters, extra_words in self._runs(squashed).items():
+            hits.update(index for index, n in by_letters.get(letters, ()) if extra_words <= n + 2)
+        for word in set(squashed):  # "killmyself": one word for several
+            hits.update(index for index, n in by_letters.get(word, ()) if n > 1)
+        return self.phrases[min(hits)][0] if hits else None
 
 
 @lru_cache(maxsize=64)
