@@ -33,6 +33,11 @@ from .store.contacts import view
 MAX_HOPS = 20  # events one input may set off across contacts, one after another
 HOPS = "_hops"  # the timer data field that counts them
 JOB_PREFIX = "job:"  # timers for a background job, not a contact's session
+# An event named "start:<flow>" (``ctx.emit(to, "start:<flow>", state=..., vars={...})``) starts that
+# flow for its contact on the line's initiative, whatever the contact was doing (the action that sends
+# it decides whether to: school_alert_due only does when the parent is not busy), except for an
+# opted-out contact or one the flow's roles do not allow.
+START_PREFIX = "start:"
 MAX_ACTIONS = 20  # actions one step may run
 # Channels that can only answer inside the provider's own session (a USSD
 # screen): a reply during the step goes there, but later messages (timers,
@@ -90,6 +95,9 @@ class Conductor:
 
     def event(self, contact_id: str, name: str, data: Mapping[str, Any], now: datetime) -> Outcome:
         hops, data = shell_fields(data)
+        if name.startswith(START_PREFIX):
+            return self._step(contact_id, now, lambda eng, s, c: offer(eng, s, c, name, data, now, self.ids),
+                              hops=hops)
         return self._step(contact_id, now, lambda eng, s, c: eng.event(s, c, Event(name, data), now, self.ids),
                           hops=hops)
 
@@ -213,6 +221,16 @@ class Conductor:
         elif isinstance(effect, Audit):
             tx.audit({"at": now, "contact": effect.contact, "what": effect.what, "data": dict(effect.data)})
         return contact
+
+
+def offer(eng: Engine, session, contact, name: str, data: Mapping[str, Any], now: datetime, ids: Ids):
+    """A ``start:<flow>`` event: start the flow (at ``data["state"]``, else
+    its start) with ``data["vars"]``; for an opted-out contact, or one the
+    flow does not allow, an ordinary event (ignored unless a wait names it)."""
+    flow = eng.flows.flows.get(name[len(START_PREFIX):])
+    if flow is None or contact.opted_out or not flow.allows(contact.roles):
+        return eng.event(session, contact, Event(name, data), now, ids)
+    return eng.start(session, contact, flow.name, now, ids, dict(data.get("vars") or {}), data.get("state"))
 
 
 def channel_of(tx, to: str, contact) -> str:

@@ -18,6 +18,7 @@ from .conversation import Conductor
 from .flowfiles import LiveFlows
 from .outbox import OutboxWorker
 from .pipeline import Pipeline
+from .services.startup import schedule_recurring
 
 
 class UuidIds:
@@ -115,6 +116,7 @@ def build(cfg: Config, store: Any | None = None, senders: dict | None = None, st
         jobs = EmbeddedJobs()
     pipeline = Pipeline(store, conductor, clock, kick=jobs.kick)
     rt = Runtime(cfg, store, flows, conductor, pipeline, outbox, jobs)
+    schedule_recurring(store, clock())  # fixed job keys: every start-up replaces the same jobs
     if start_jobs and isinstance(jobs, EmbeddedJobs):
         jobs.start(rt)
     return rt

@@ -19,7 +19,7 @@ def school_flows(tmp_path):
     be mid-edit in the same checkout: these tests only need their own)."""
     folder = tmp_path / "flows"
     folder.mkdir(exist_ok=True)
-    todo, done = ["main", "language", "profile", "school", "school_parent"], set()
+    todo, done = ["main", "language", "profile", "school", "school_parent", "school_reply"], set()
     while todo:
         name = todo.pop()
         if name in done:
@@ -57,7 +57,7 @@ def test_grace_window_jobs_fire_after_a_restart(factory, tmp_path):
 
     second = at(line(reopen(store), tmp_path), MORNING + timedelta(minutes=16))
     sent = second.pipeline.tick()
-    assert [(m["to"], m["key"], m["lang"]) for m in sent] == [(PARENT_EN, "school.parent_absent", "en")]
+    assert [(m["to"], m["key"], m["lang"]) for m in sent] == [(PARENT_EN, "school.reply_absent", "en")]
     assert second.pipeline.tick() == []
     statuses = {a["code"]: a["status"] for a in second.store.find_records("school.alert")}
     assert statuses == {"12": "sent", "14": "cancelled"}

@@ -7,16 +7,16 @@ Example::
       goto: child_saved
 
 Writes a ``childcare.child`` record {id, parent, name, age, place} (the same
-record a coordinator's import creates). The same first name again updates
+record ``vecina members child add`` / ``import`` creates:
+``services/childcare_kids.save_child``). The same first name again updates
 that child rather than adding a twin. Results: ``ok`` (data id), ``empty``
 (no name).
 """
 from __future__ import annotations
 
 from ..engine.model import ActionResult, Audit
-from ..services.childcare import CHILD
+from ..services.childcare_kids import ChildError, save_child
 from .base import Action
-from .childcare_children import children
 
 
 class ChildcareAddChild(Action):
@@ -26,17 +26,13 @@ class ChildcareAddChild(Action):
     outputs = ("id",)
 
     def run(self, ctx, params):
-        name = " ".join(str(params.get("name") or "").split())[:40]
-        if not name:
-            return ActionResult("empty")
         parent = ctx.contact.id
-        same = [c for c in children(ctx.store, parent) if str(c.get("name")).lower() == name.lower()]
-        child_id = same[0]["id"] if same else ctx.ids.next("child")
         age = params.get("age")
-        record = {"id": child_id, "parent": parent, "name": name,
-                  "age": age if isinstance(age, int) else None,
-                  "place": " ".join(str(params.get("place") or "").split())[:80]}
-        ctx.store.put_record(CHILD, child_id, record)
+        try:
+            child_id, _ = save_child(ctx.store, parent, params.get("name"), age if isinstance(age, int) else None,
+                                     params.get("place"), lambda: ctx.ids.next("child"))
+        except ChildError:
+            return ActionResult("empty")
         return ActionResult("ok", {"id": child_id}, (Audit(parent, "childcare.child_saved", {"child": child_id}),))
 
 

@@ -10,11 +10,16 @@ Example::
         on: {none: off_none, which: off_which, late: off_late}
       goto: off_done
 
-Works at any time before the pickup: everyone who was asked (the helper too)
-is told, and the request's jobs stop. While no helper has it, the call-off
-takes the request's claim, so it can never cross with a helper's YES: either
-the YES came first (the helper is told it is called off) or the YES is told
-it was called off. Never the word CANCEL (carriers treat it as opting out).
+Works at any time before the pickup: the helper who has it, or while no one
+has it every helper whose ask is still open, is told (not those already told
+it was covered, nor those who said NO), and the request's jobs stop. While no
+helper has it, the call-off takes the request's open claim, so it can never
+cross with a helper's YES: either the YES came first (the helper is told it
+is called off) or the YES is told it was called off. Once a helper has it,
+the call-off and the helper's PICKED UP race for the held claim: the loser
+is told what the winner did and nothing is overwritten
+(``services/childcare_claims.py``). Never the word CANCEL (carriers treat it
+as opting out).
 Results: ``ok`` (data code, child), ``none``, ``which`` (data codes),
 ``late`` (already picked up: data child).
 """
@@ -22,7 +27,7 @@ from __future__ import annotations
 
 from ..engine.model import ActionResult
 from ..services.childcare import (
-    ACTIVE, CALLED_OFF, PICKED_UP, code_in, codes_text, decide, load, parent_requests, pick,
+    ACTIVE, CALLED_OFF, PICKED_UP, code_in, codes_text, decide, load, parent_requests, pick, settle,
 )
 from ..services.childcare_dispatch import call_off, save, still_looking
 from .base import Action
@@ -46,6 +51,9 @@ class ChildcareCallOff(Action):
             req = load(ctx.store, req["id"])  # a helper's YES won an instant ago: call that off
             if req["status"] not in ACTIVE or req["status"] == PICKED_UP:
                 return ActionResult("late" if req["status"] == PICKED_UP else "none", data)
+        if req.get("helper") and not settle(ctx, req, CALLED_OFF):
+            # The helper's PICKED UP won (maybe committing right now): never overwrite it.
+            return ActionResult("late", data)
         req, effects = call_off(ctx, req)
         save(ctx, req)
         return ActionResult("ok", data, tuple(effects))

@@ -23,12 +23,8 @@ Results: given_all, given_name, none, one, many.
 from __future__ import annotations
 
 from ..engine.model import ActionResult
-from ..services.childcare import CHILD
+from ..services.childcare_kids import children
 from .base import Action
-
-
-def children(store, parent: str) -> list[dict]:
-    return sorted(store.find_records(CHILD, parent=parent), key=lambda c: (str(c.get("name")), str(c.get("id"))))
 
 
 def blank(value) -> bool:

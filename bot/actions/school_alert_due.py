@@ -11,8 +11,12 @@ It runs as a flow step too (say, a coordinator's "send it now")::
       goto: sent
 
 A pending alert is sent to the parent in the parent's language (their own
-choice, else the roster's) and becomes ``sent``; an alert the teacher called
-off (ARRIVED) is left alone, so a job that fires anyway (a restart between the
+choice, else the roster's) and becomes ``sent``. The parent's
+``school_reply`` conversation sends it (a ``start:school_reply`` event, see
+bot/conversation.py), so the parent's plain answer reaches the teacher;
+when the parent is busy in another conversation (or not a parent member, or
+has only the roster's language) the job sends it itself, with "text REPLY"
+(flows/school_parent.yaml). An alert the teacher called off (ARRIVED) is left alone, so a job that fires anyway (a restart between the
 cancel and the timer removal) sends nothing.
 
 Results: ``ok`` (sent), ``skipped`` (not pending any more, or gone).
@@ -22,6 +26,21 @@ from __future__ import annotations
 from ..engine.model import ActionResult, Audit
 from ..services.school import PENDING, SENT, parent_contact
 from .base import Action
+
+START_REPLY = "start:school_reply"  # bot.conversation.START_PREFIX + the flow
+RESTING = ("main", "school_reply")  # conversations an alert may replace: the menu, an earlier alert
+
+
+def free_for_reply(ctx, number: str) -> bool:
+    """The parent can get the alert as a conversation: a parent member not
+    in the middle of another one (the start event itself does not check)."""
+    rec = ctx.store.get_contact(number) or {}
+    if "parent" not in (rec.get("roles") or ()) or not rec.get("lang"):
+        return False  # not a parent member, or the roster's language is the only one known
+    session = ctx.store.get_session(number)
+    busy = (session is not None and session.live and session.flow not in RESTING
+            and (session.expires_at is None or ctx.now < session.expires_at))
+    return not busy
 
 
 class SchoolAlertDue(Action):
@@ -37,8 +56,15 @@ class SchoolAlertDue(Action):
         parent = parent_contact(ctx.store, alert)
         key = "school.parent_late" if alert.get("kind") == "late" else "school.parent_absent"
         ctx.store.put_record("school.alert", aid, {**alert, "status": SENT, "sent_at": ctx.now})
+        about = {"id": aid, "child": alert.get("name"), "age": alert.get("age"), "school": alert.get("school"),
+                 "kind": alert.get("kind")}  # as school_find_alert gives it; never the teacher's number
+        if free_for_reply(ctx, alert["parent"]):
+            texts = ctx.emit(alert["parent"], START_REPLY, vars={"alert": about, "child": alert.get("name"),
+                                                                 "school": alert.get("school")})
+        else:
+            texts = ctx.say(parent, key, child=alert.get("name"), school=alert.get("school"))
         return ActionResult("ok", {}, (
-            ctx.say(parent, key, child=alert.get("name"), school=alert.get("school")),
+            texts,
             Audit(alert["parent"], "school.alert_sent", {"alert": aid, "kind": alert.get("kind")}),
         ))
 

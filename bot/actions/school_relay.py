@@ -15,15 +15,27 @@ languages differ the message carries ``translate`` for the outbox: the
 translation service translates the parent's words when one is configured,
 otherwise they go as written.
 
+A parent's plain text right after an alert (flows/school_reply.yaml) comes
+with ``window: true``: it is relayed only within SCHOOL_REPLY_WINDOW_HOURS
+(default 12) of the alert, else ``closed`` (the text goes to the menu, as
+any text does)::
+
+    relay:
+      action:
+        call: school_relay
+        with: {alert: "{alert.id}", text: "{message}", window: true}
+        on: {closed: back, empty: alerted, limit: too_many}
+      goto: relayed
+
 Results: ``ok``; ``closed`` when the alert (or its teacher) is gone, or it
-is not this parent's; ``empty`` when there is nothing to send; ``limit`` after
+is not this parent's, or (``window``) the window has passed; ``empty`` when there is nothing to send; ``limit`` after
 SCHOOL_MAX_REPLIES messages (default 5) about one alert: a teacher's phone is
 not a chat line.
 """
 from __future__ import annotations
 
 from ..engine.model import ActionResult, Audit, Send
-from ..services.school import DEFAULT_MAX_REPLIES, setting_int
+from ..services.school import DEFAULT_MAX_REPLIES, setting_int, within_reply_window
 from ..store.contacts import view
 from ..translate import body_at
 from .base import Action
@@ -33,7 +45,7 @@ MAX_TEXT = 600  # about four SMS: a parent's note, not a letter
 
 class SchoolRelay(Action):
     name = "school_relay"
-    params = {"alert": True, "text": True}
+    params = {"alert": True, "text": True, "window": False}
     results = ("ok", "closed", "empty", "limit")
 
     def run(self, ctx, params):
@@ -42,6 +54,8 @@ class SchoolRelay(Action):
             return ActionResult("empty", {})
         alert = ctx.store.get_record("school.alert", str(params.get("alert") or ""))
         if not alert or alert.get("parent") != ctx.contact.id:
+            return ActionResult("closed", {})
+        if params.get("window") is True and not within_reply_window(alert, ctx.now, ctx.settings):
             return ActionResult("closed", {})
         rec = ctx.store.get_contact(alert.get("teacher") or "")
         if rec is None:

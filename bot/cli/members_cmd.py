@@ -1,4 +1,5 @@
-"""vecina members add|import|list|remove: the line's roster."""
+"""vecina members add|import|list|remove: the line's roster; vecina members child add|import|list:
+parents' children for emergency childcare."""
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..config import from_env
-from ..members import MemberError, member_fields, normalise_number, read_csv, save_member
+from ..members import LANGS, MemberError, member_fields, normalise_number, read_csv, save_member
 from ..store.contacts import ROLES
 
 
@@ -28,7 +29,7 @@ def members() -> None:
 @click.argument("number")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
 @click.option("--name")
-@click.option("--lang", type=click.Choice(["en", "es"]))
+@click.option("--lang", type=click.Choice(list(LANGS)))
 @click.option("--area")
 @click.option("--vetted", is_flag=True, default=None, help="A coordinator checked this helper.")
 @click.option("--trained", is_flag=True, default=None, help="This peer finished the training.")
@@ -105,3 +106,103 @@ def remove(number) -> None:
     if not _store().remove_contact(num):
         raise click.ClickException(f"{num} is not on the roster")
     click.echo(f"removed {num}")
+
+
+# ------------------------------------------------------------------ children (emergency childcare)
+@members.group("child")
+def child() -> None:
+    """Register parents' children for emergency childcare (what CHILD / HIJO does by text)."""
+
+
+def _save_children(store, rows, who: str = "cli") -> tuple[int, int]:
+    """Save (parent, name, age, place) rows; (added, updated)."""
+    from ..runtime import UuidIds
+    from ..services.childcare_kids import save_child
+
+    ids, now = UuidIds(), datetime.now(timezone.utc)
+    added = updated = 0
+    for row in rows:
+        with store.transaction() as tx:
+            child_id, new = save_child(tx, row["parent"], row["name"], row["age"], row["place"],
+                                       lambda: ids.next("child"))
+            tx.audit({"at": now, "contact": row["parent"], "what": "childcare.child_saved",
+                      "data": {"child": child_id, "by": who}})
+        added, updated = added + new, updated + (not new)
+    return added, updated
+
+
+def _parent_error(store, number: str) -> str | None:
+    rec = store.get_contact(number)
+    if rec is None:
+        return f"{number} is not on the roster (vecina members add {number} --role parent)"
+    if "parent" not in (rec.get("roles") or ()):
+        return f"{number} is not a parent (vecina members add {number} --role parent)"
+    return None
+
+
+@child.command("add")
+@click.argument("parent")
+@click.option("--name", required=True, help="The child's first name.")
+@click.option("--age", help="Age in years (0-17).")
+@click.option("--place", help="School or usual place, e.g. \"Lincoln School\".")
+def child_add(parent, name, age, place) -> None:
+    """Register a child of PARENT (a member with the parent role). The same
+    first name again updates that child."""
+    from ..services.childcare_kids import ChildError, parse_age, tidy
+
+    cfg = from_env()
+    try:
+        num = normalise_number(parent, cfg.default_region)
+        row = {"parent": num, "name": tidy(name, 40), "age": parse_age(age), "place": place}
+        if not row["name"]:
+            raise ChildError("the child's first name is missing")
+    except (MemberError, ChildError) as exc:
+        raise click.UsageError(str(exc)) from None
+    store = _store()
+    problem = _parent_error(store, num)
+    if problem:
+        raise click.ClickException(problem)
+    added, _ = _save_children(store, [row])
+    click.echo(f"{'added' if added else 'updated'} {row['name']} for {num}")
+
+
+@child.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def child_import(path: Path) -> None:
+    """Import children from a CSV (parent, name, age, place).
+
+    Each parent must be on the roster with the parent role. Good rows are
+    kept, bad rows are reported by line; importing again updates."""
+    from ..services.childcare_kids import read_children_csv
+
+    cfg = from_env()
+    store = _store()
+    text = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    good, errors = [], []
+    for line, row, error in read_children_csv(text, cfg.default_region):
+        error = error or _parent_error(store, row["parent"])
+        if error:
+            errors.append((line, error))
+        else:
+            good.append(row)
+    added, updated = _save_children(store, good)
+    for line, error in errors:
+        click.echo(f"{path}:{line}: {error}", err=True)
+    click.echo(f"{added} added, {updated} updated, {len(errors)} bad rows")
+    sys.exit(1 if errors else 0)
+
+
+@child.command("list")
+@click.argument("parent")
+def child_list(parent) -> None:
+    """The children registered for PARENT."""
+    from ..services.childcare_kids import children
+
+    cfg = from_env()
+    try:
+        num = normalise_number(parent, cfg.default_region)
+    except MemberError as exc:
+        raise click.UsageError(str(exc)) from None
+    for kid in children(_store(), num):
+        age = "" if kid.get("age") is None else kid["age"]
+        click.echo(f"{kid['name']}\t{age}\t{kid.get('place') or ''}")

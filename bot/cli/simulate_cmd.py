@@ -23,6 +23,7 @@ from ..engine.model import CounterIds
 from ..engine.render import sms_text, ussd_text
 from ..engine.segments import count, fold_for_sms
 from ..flowfiles import LiveFlows
+from ..members import LANGS
 from ..store.contacts import ROLES
 from ..store.memory import MemoryStore
 
@@ -45,7 +46,7 @@ def render(msg: dict, channel: str, catalog) -> str:
 @click.option("--flow", "flow", help="Start this flow at once instead of waiting for a first text.")
 @click.option("--as", "number", default="+14155550100", show_default=True, help="The number you text from.")
 @click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), help="Your role(s); repeat for several.")
-@click.option("--lang", type=click.Choice(["en", "es"]), help="Your language (default: detected from your first text).")
+@click.option("--lang", type=click.Choice(list(LANGS)), help="Your language (default: detected from your first text).")
 @click.option("--channel", type=click.Choice(["sms", "ussd", "telegram"]), default="sms", show_default=True)
 def simulate(flow, number, roles, lang, channel) -> None:
     """Chat with the flows in the terminal and see what each channel shows."""

@@ -10,13 +10,18 @@ Records (the web board and the school alerts rely on these names):
 * ``childcare.answer`` {id, request, helper, answer}: a helper's NO, so the
   "covered" notice skips them. Kept apart from the request so answers never
   rewrite the request record (only the claim's winner does).
+* ``childcare.claimed`` {id, by, at} and ``childcare.held`` {id, by, at}: who
+  decided the request while it was open, then while a helper held it
+  (``childcare_claims``); same id as the request.
 
 Contact fields: ``on_duty`` (helpers; missing means on duty),
 ``trusted_helpers`` (a parent's list of numbers), ``helped_count`` (helpers).
 
-Who gets an open request is decided by ``store.claim("childcare.request", id,
-who)``: the first helper's YES, the parent's call-off or the expiry job. The
-claim is atomic across processes, so exactly one of them changes the request.
+Who gets an open request (the first helper's YES, the parent's call-off or
+the expiry job), and whether a held one is picked up or called off, is
+decided once across processes by ``childcare_claims``: the winner's decision
+record is laid over the request by :func:`merged`, so no later write of the
+request can undo it.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from typing import Any, Iterable, Mapping
 from ..engine.model import Contact
 from ..store.contacts import view
 from . import int_setting
+from .childcare_claims import CLAIMED, HELD, take
 
 REQUEST = "childcare.request"
 CHILD = "childcare.child"
@@ -45,6 +51,8 @@ SETTINGS = {
     "CHILDCARE_RING_MINUTES": (5, "minutes between rings"),
     "CHILDCARE_GRACE_MINUTES": (30, "a request with no helper expires this long after its pickup time"),
     "CHILDCARE_BOOKING_MINUTES": (90, "two pickups closer than this are overlapping: one helper never gets both"),
+    "CHILDCARE_CLAIM_SECONDS": (30, "a claim whose step never saved (a crashed process) frees the request "
+                                    "within twice this"),
 }
 
 JOB_RING = "childcare.ring:{}"
@@ -150,22 +158,28 @@ def coordinators(store, area: str | None) -> list[str]:
 
 
 # ------------------------------------------------------------------ requests
-CLAIMED = "childcare.claimed"  # {id: request id, by: helper number | called_off | expired, at}
-
-
 def merged(store, req: dict | None) -> dict | None:
-    """The request with its open-phase decision laid over it. The claim's
-    winner also writes a ``childcare.claimed`` record no one else writes, so a
-    ring job that rewrote the request at the same moment (Redis commits
+    """The request with its decisions laid over it (``childcare_claims``):
+    who took it while it was open, then whether it was picked up or called
+    off while a helper held it. Only a decision's winner writes its record,
+    so a job that rewrote the request at the same moment (Redis commits
     without WATCH) cannot undo the decision: every reader sees it again."""
-    if not req or req.get("status") not in (OPEN, ESCALATED) or req.get("helper"):
+    if not req:
         return req
-    won = store.get_record(CLAIMED, str(req["id"]))
-    if not won:
-        return req
-    if won["by"] in (CALLED_OFF, EXPIRED):
-        return {**req, "status": won["by"]}
-    return {**req, "status": COVERED, "helper": won["by"], "covered_at": won.get("at")}
+    if req.get("status") in (OPEN, ESCALATED) and not req.get("helper"):
+        won = store.get_record(CLAIMED, str(req["id"]))
+        if not won:
+            return req
+        if won["by"] in (CALLED_OFF, EXPIRED):
+            return {**req, "status": won["by"], "closed_at": req.get("closed_at") or won.get("at")}
+        req = {**req, "status": COVERED, "helper": won["by"], "covered_at": won.get("at")}
+    if req.get("status") in (COVERED, ESCALATED) and req.get("helper"):
+        held = store.get_record(HELD, str(req["id"]))
+        if held and held["by"] == PICKED_UP:
+            return {**req, "status": PICKED_UP, "picked_up_at": req.get("picked_up_at") or held.get("at")}
+        if held and held["by"] == CALLED_OFF:
+            return {**req, "status": CALLED_OFF, "closed_at": req.get("closed_at") or held.get("at")}
+    return req
 
 
 def load(store, req_id: str) -> dict | None:
@@ -175,10 +189,13 @@ def load(store, req_id: str) -> dict | None:
 def decide(ctx, req: Mapping[str, Any], by: str) -> bool:
     """Take the open request for ``by`` (a helper's number, called_off or
     expired): True for the first caller only, anywhere."""
-    if not ctx.store.claim(REQUEST, str(req["id"]), by):
-        return False
-    ctx.store.put_record(CLAIMED, str(req["id"]), {"id": str(req["id"]), "by": by, "at": ctx.now})
-    return True
+    return take(ctx, str(req["id"]), "open", by)
+
+
+def settle(ctx, req: Mapping[str, Any], outcome: str) -> bool:
+    """Decide a held request (a helper has it): picked_up or called_off.
+    True for the first of the two only; the loser reads the other outcome."""
+    return take(ctx, str(req["id"]), "held", outcome)
 
 
 def newest_first(reqs: Iterable[dict]) -> list[dict]:
@@ -267,3 +284,10 @@ def month_start(when: datetime, months_ahead: int = 0) -> datetime:
     month = when.month - 1 + months_ahead
     return when.replace(year=when.year + month // 12, month=month % 12 + 1, day=1, hour=MONTHLY_HOUR,
                         minute=0, second=0, microsecond=0)
+
+
+def next_monthly_run(now: datetime) -> datetime:
+    """This month's summary time if it is still ahead, else next month's: a
+    SAFE early on the 1st never pushes the pending run a month away."""
+    this = month_start(now)
+    return this if now < this else month_start(now, 1)

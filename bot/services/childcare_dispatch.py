@@ -76,13 +76,23 @@ def stop_jobs(ctx, req: dict, *which: str) -> list:
 
 
 def call_off(ctx, req: dict) -> tuple[dict, list]:
-    """The parent called it off: everyone asked hears it (the helper too)."""
+    """The parent called it off. Told: the helper who has it, or, while no
+    one has it, whoever was asked and still has the ask open. Those already
+    told it was covered, and those who said NO, hear nothing more."""
     req = {**req, "status": CALLED_OFF, "closed_at": ctx.now}
     effects = stop_jobs(ctx, req)
-    for number in req.get("asked") or ():
+    for number in still_asked(ctx, req):
         effects += tell(ctx, number, "childcare.called_off_helper", **values(ctx, req))
     effects.append(audit(req, "called_off", helper=req.get("helper")))
     return req, effects
+
+
+def still_asked(ctx, req: dict) -> list[str]:
+    """Who still expects news of this request: its helper, else the open asks."""
+    if req.get("helper"):
+        return [req["helper"]]
+    no = declined(ctx.store, req["id"])
+    return [n for n in req.get("asked") or () if n not in no]
 
 
 def over_for_parent(ctx, req: dict):

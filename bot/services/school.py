@@ -29,6 +29,8 @@ DEFAULT_GRACE_MINUTES = 15
 MAX_GRACE_MINUTES = 240  # a typo (150 for 15) must not hold an alert all day
 DEFAULT_MAX_REPLIES = 5  # a parent's messages relayed per alert
 DEFAULT_REPLY_HOURS = 24  # how long after an alert a parent's REPLY still reaches the teacher
+DEFAULT_REPLY_WINDOW_HOURS = 12  # how long after an alert a parent's plain text (no REPLY) reaches the teacher
+MAX_REPLY_WINDOW_HOURS = 24  # flows/school_reply.yaml expires after 24h: a longer window could not hold
 MAX_CODES = 30  # codes read from one command; a class, not a school
 MAX_CODE_LEN = 12
 # Words people put between codes ("LATE 12 and 14", "AUSENTE 12 y 14").
@@ -131,3 +133,11 @@ def parent_contact(store, alert) -> Contact:
         return view(rec)
     student = store.get_record("school.student", alert.get("student") or "") or {}
     return Contact(alert["parent"], lang=student.get("parent_lang"))
+
+
+def within_reply_window(alert: Mapping[str, Any], now: datetime, settings: Mapping[str, Any]) -> bool:
+    """A plain text (no REPLY) still answers this alert: sent within
+    SCHOOL_REPLY_WINDOW_HOURS (default 12, at most 24) before ``now``."""
+    sent = alert.get("sent_at")
+    hours = int_setting(settings, "SCHOOL_REPLY_WINDOW_HOURS", DEFAULT_REPLY_WINDOW_HOURS, 1, MAX_REPLY_WINDOW_HOURS)
+    return isinstance(sent, datetime) and now - sent < timedelta(hours=hours)

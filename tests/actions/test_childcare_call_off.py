@@ -34,3 +34,21 @@ def test_after_pickup_it_is_too_late_and_two_requests_need_a_code():
     assert run("childcare_call_off", store, PARENT, {"code": ""}).result == "which"
     assert run("childcare_call_off", store, PARENT, {"code": b["code"]}).result == "ok"
     assert run("childcare_call_off", store, LUIS, {"code": b["code"]}).result == "none"  # not their request
+
+
+def test_only_helpers_with_an_open_ask_hear_of_a_call_off():
+    store = line()
+    req = request(store)
+    run("childcare_decline", store, LUIS, {"code": req["code"]})
+    got = run("childcare_call_off", store, PARENT, {"code": ""})
+    assert sends(got) == [(h, "childcare.called_off_helper") for h in HELPERS if h != LUIS]  # LUIS said NO
+
+
+def test_after_it_was_covered_only_the_helper_hears_of_a_call_off():
+    store = line()
+    req = request(store)
+    run("childcare_decline", store, LUIS, {"code": req["code"]})
+    accepted = run("childcare_accept", store, ROSA, {"code": req["code"]})
+    assert ("+14155550103", "childcare.covered") in sends(accepted)  # the others were told it was covered
+    got = run("childcare_call_off", store, PARENT, {"code": ""})
+    assert sends(got) == [(ROSA, "childcare.called_off_helper")]

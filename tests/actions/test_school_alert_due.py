@@ -1,8 +1,8 @@
 from datetime import timedelta
 
 from bot.actions import load
-from bot.engine.model import Send
-from test_school_support import MORNING, PARENT_EN, PARENT_ES, apply, context, school_store
+from bot.engine.model import Emit, Send, Session
+from test_school_support import MORNING, PARENT_EN, PARENT_ES, TEACHER, apply, context, school_store
 
 ACTION = load()["school_alert_due"]
 MARK = load()["school_mark"]
@@ -17,20 +17,34 @@ def job_context(store):
     return ctx
 
 
-def test_a_pending_alert_goes_to_the_parent_in_the_parents_language_once():
+def test_a_pending_alert_starts_the_parents_reply_conversation_once():
     store = school_store()
     apply(store, MARK.run(context(store), {"kind": "absent", "codes": "12 14"}))
-    sends = {}
+    starts = {}
     for alert in store.find_records("school.alert", status="pending"):
         result = ACTION.run(job_context(store), {"alert": alert["id"]})
-        assert result.result == "ok"
-        [send] = [e for e in result.effects if isinstance(e, Send)]
-        sends[send.to] = send
-    assert sends[PARENT_EN].key == "school.parent_absent" and sends[PARENT_EN].lang == "en"
-    assert sends[PARENT_ES].lang == "es" and "Luis" in sends[PARENT_ES].text and "ausente" in sends[PARENT_ES].text
+        assert result.result == "ok" and not [e for e in result.effects if isinstance(e, Send)]
+        [emit] = [e for e in result.effects if isinstance(e, Emit)]
+        starts[emit.to] = emit
+    assert {e.event for e in starts.values()} == {"start:school_reply"}
+    about = starts[PARENT_ES].data["vars"]
+    assert (about["child"], about["school"], about["alert"]["kind"]) == ("Luis", "Lincoln School", "absent")
+    assert TEACHER not in repr(about)  # the teacher's number stays out of the parent's session
     assert all(a["status"] == "sent" and a["sent_at"] == LATER for a in store.find_records("school.alert"))
     for alert in store.find_records("school.alert"):  # a job that fires twice sends nothing more
         assert ACTION.run(job_context(store), {"alert": alert["id"]}).result == "skipped"
+
+
+def test_a_parent_busy_in_another_conversation_gets_the_alert_with_reply():
+    store = school_store()
+    store.save_session(Session(PARENT_EN, flow="profile", state="show", status="waiting_input",
+                               expires_at=LATER + timedelta(minutes=10)))
+    apply(store, MARK.run(context(store), {"kind": "absent", "codes": "12"}))
+    [alert] = store.find_records("school.alert")
+    result = ACTION.run(job_context(store), {"alert": alert["id"]})
+    [send] = [e for e in result.effects if isinstance(e, Send)]
+    assert send.key == "school.parent_absent" and send.lang == "en" and "REPLY" in send.text
+    assert not [e for e in result.effects if isinstance(e, Emit)]
 
 
 def test_a_cancelled_or_missing_alert_sends_nothing():
