@@ -10,6 +10,8 @@
   :func:`hmac.compare_digest`; a missing or wrong one is a 400.
 * Login attempts are paced per client IP by the store's shared limiter
   (``store.rate_wait``), so every process counts them together: 429 past it.
+  Behind a reverse proxy the client's IP comes from ``X-Forwarded-For`` only
+  with ``TRUSTED_PROXIES`` set (werkzeug's ProxyFix, bot/web/__init__.py).
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, Flask, abort, current_app, redirect, render_template, request, session,
                    url_for)
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from .i18n import t
 
 log = logging.getLogger("vecina.web")
 
@@ -159,16 +163,16 @@ def login_post():
                               int(current_app.config["LOGIN_BURST"]))
     nxt = request.form.get("next", "")
     if wait:
-        page = render_template("login.html", error=f"Too many attempts: try again in {int(wait) + 1} s.",
+        page = render_template("login.html", error=t("login.too_many", seconds=int(wait) + 1),
                                can_login=can_login(), password_set=password_set(), next=nxt)
         return page, 429, {"Retry-After": str(int(wait) + 1)}
     if not can_login():
-        return render_template("login.html", error="Login is off: set ADMIN_PASSWORD (and SECRET_KEY).",
+        return render_template("login.html", error=t("login.off"),
                                can_login=False, password_set=password_set(), next=nxt), 403
     given = request.form.get("password", "")
     if not check_password_hash(current_app.config["ADMIN_PASSWORD_HASH"], given):
         log.warning("admin login failed from %s", request.remote_addr)
-        return render_template("login.html", error="Wrong password.", can_login=True, password_set=True,
+        return render_template("login.html", error=t("login.wrong"), can_login=True, password_set=True,
                                next=nxt), 401
     session.clear()  # a fresh session (and CSRF token) after login
     session["admin"] = True

@@ -15,13 +15,16 @@ def rt() -> Any:
 
 
 def mask(number: Any) -> str:
-    """A phone number (or chat id) as lists show it: +1415•••0123, tg:•••6789."""
+    """A phone number (or chat id) as lists show it: only its last digits,
+    never its country code or area, so no list page gives a number away:
+    ``+14155550123`` -> ``•••0123``, ``tg:123456789`` -> ``tg:•••6789``.
+    Four digits show when at least five stay hidden, two when at least
+    three do, none otherwise."""
     text = str(number or "")
-    if text.startswith("tg:"):
-        return "tg:•••" + text[-4:] if len(text) > 7 else "tg:•••"
-    if len(text) >= 10:
-        return f"{text[:5]}•••{text[-4:]}"
-    return "•••" + text[-2:] if len(text) > 4 else "•••"
+    prefix = "tg:" if text.startswith("tg:") else ""
+    digits = [ch for ch in text if ch.isdigit()]
+    shown = 4 if len(digits) >= 9 else 2 if len(digits) >= 5 else 0
+    return prefix + "•••" + ("".join(digits[-shown:]) if shown else "")
 
 
 def member_ref(contact_id: str) -> str:

@@ -41,6 +41,7 @@ def edges(st: State) -> list[Edge]:
         for value, target in st.ask.on.items():
             add(target, str(value))
         add(st.ask.goto, "answer")
+        add(getattr(st.ask, "other", None), "other answer")  # a choice's "anything else" (saved as typed)
     if st.wait:
         for event, target in st.wait.on.items():
             add(target, f"on {event}")

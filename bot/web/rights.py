@@ -13,6 +13,13 @@ Erase keeps only what the ledger and the audit must keep, anonymised:
 * every other record with a top-level field equal to the number is deleted;
   records that only mention the number deeper (another parent's request
   listing them among the helpers asked) keep the token in its place;
+* records that hang off a deleted one (``THREADS``: a deleted peer post's
+  replies and the person's write-backs to volunteers, a deleted cleaning
+  job's tasks and notes, a deleted childcare request's answers) go too: they
+  hold texts the member wrote or that were written to them, and nothing can
+  reach them once their parent is gone. One exception: a volunteer's reply to
+  the member's post stays, its text erased as the retention job erases old
+  texts (``text: ""``, ``erased: true``), so the volunteer's tally still counts it;
 * other members' sessions that saved the number get the token;
 * the contact, session, timers, inbound log and outbox rows go
   (``store.forget_contact``); record claims and audit entries keep the token.
@@ -33,12 +40,24 @@ from ..members import MemberError, normalise_number
 from ..store.base import pseudonymise
 from .auth import guard
 from .common import jsonable, mask, mentions, rt
+from .i18n import t
 
 bp = Blueprint("rights", __name__, url_prefix="/admin/rights")
 guard(bp)
 
 KEY_KIND, KEY_ID = "rights.key", "erasure"
 KEPT_PREFIXES = ("ledger.",)  # kinds the accounts must keep (anonymised)
+# (kind, field naming its parent, parent kind): records that live inside another
+THREADS = (
+    ("peer.reply", "post", "peer.post"),
+    ("peer.ask", "post", "peer.post"),
+    ("cleaning.task", "job", "cleaning.job"),
+    ("cleaning.note", "job", "cleaning.job"),
+    ("cleaning.visit", "job", "cleaning.job"),
+    ("childcare.answer", "request", "childcare.request"),
+    ("childcare.claimed", "id", "childcare.request"),
+    ("childcare.held", "id", "childcare.request"),
+)
 
 
 def _number(raw: str) -> str:
@@ -85,7 +104,8 @@ def token_for(store: Any, number: str) -> str:
 def erase(store: Any, number: str) -> dict:
     """Erase ``number``; returns what happened (counts and the token)."""
     token = token_for(store, number)
-    done = {"token": token, "deleted": 0, "anonymised": 0, "skipped": 0}
+    done = {"token": token, "deleted": 0, "anonymised": 0, "texts_erased": 0, "skipped": 0}
+    gone: dict[str, set[str]] = {}  # kind -> ids of the member's records deleted here
     for kind in store.record_kinds():
         if kind == KEY_KIND:
             continue
@@ -99,12 +119,14 @@ def erase(store: Any, number: str) -> dict:
             theirs = any(v == number for v in rec.values())
             if theirs and not kind.startswith(KEPT_PREFIXES):
                 done["deleted"] += store.delete_record(kind, str(rid))
+                gone.setdefault(kind, set()).add(str(rid))
             else:
                 if str(rid) == number:  # kept under the number itself: move it to the token
                     store.delete_record(kind, str(rid))
                     rid = token
                 store.put_record(kind, str(rid), pseudonymise(rec, number, token))
                 done["anonymised"] += 1
+    _erase_threads(store, gone, done)
     for other in store.list_contacts():  # others' conversations that hold the number (a saved answer)
         if other["id"] != number:
             done["anonymised"] += _scrub_session(store, other["id"], number, token)
@@ -113,6 +135,24 @@ def erase(store: Any, number: str) -> dict:
     store.audit({"at": datetime.now(timezone.utc), "contact": token, "what": "member.erased", "by": "admin",
                  "data": {k: v for k, v in done.items() if k != "token"}})
     return done
+
+
+def _erase_threads(store: Any, gone: dict[str, set[str]], done: dict) -> None:
+    """What hung off the records just deleted (see ``THREADS``)."""
+    for kind, link, parent in THREADS:
+        parents = gone.get(parent)
+        if not parents:
+            continue
+        for rec in store.find_records(kind):
+            rid = rec.get("id")
+            if rid is None or str(rec.get(link)) not in parents:
+                continue
+            if kind == "peer.reply" and rec.get("by") == "peer":  # a volunteer's own reply: kept for their tally
+                if rec.get("text"):
+                    store.put_record(kind, str(rid), {**rec, "text": "", "erased": True})
+                    done["texts_erased"] += 1
+                continue
+            done["deleted"] += store.delete_record(kind, str(rid))
 
 
 def _scrub_session(store: Any, contact_id: str, number: str, token: str) -> int:
@@ -158,9 +198,9 @@ def erase_view():
     except MemberError:
         confirm = None
     if confirm != number:
-        flash("Type the number again in the confirmation box to erase.", "error")
+        flash(t("rights.confirm_again"), "error")
         return redirect(url_for("rights.page"), 303)
     done = erase(rt().store, number)
-    flash(f"Erased {mask(number)}: {done['deleted']} records deleted, {done['anonymised']} kept anonymised "
-          f"as {done['token']}.", "ok")
+    flash(t("rights.erased", number=mask(number), deleted=done["deleted"], anonymised=done["anonymised"],
+            token=done["token"]), "ok")
     return redirect(url_for("rights.page"), 303)

@@ -1,6 +1,11 @@
-"""``/admin/members``: the roster. Add, vet, suspend, import a CSV
-(validated by :mod:`bot.members`, as ``vecina members import``), and the help
-each helper has given (contact field ``helped_count``).
+"""``/admin/members``: the roster. Add, vet, mark trained, suspend, import a
+CSV (validated by :mod:`bot.members`, as ``vecina members import``), and the
+help each helper has given (contact field ``helped_count``).
+
+The add form sets ``vetted`` and ``trained`` exactly as ticked: each checkbox
+comes after a hidden ``0`` of the same name, so an unticked box still sends
+"0". A post without the field at all (another form, a script) leaves the
+member's value as it was.
 
 Forms name a member by an opaque reference (:func:`~bot.web.common.member_ref`),
 so a page never carries a full number; lists show numbers masked.
@@ -15,6 +20,7 @@ from ..members import LANGS, TRUE, MemberError, member_fields, normalise_number,
 from ..store.contacts import ROLES
 from .auth import guard
 from .common import find_member, mask, member_ref, rt
+from .i18n import t
 
 bp = Blueprint("roster", __name__, url_prefix="/admin/members")
 guard(bp)
@@ -42,22 +48,30 @@ def members():
     return render_template("admin_members.html", rows=rows, helpers=helpers, roles=ROLES, langs=LANGS, role=role)
 
 
+def _ticked(form, name: str) -> bool | None:
+    """A checkbox as the form sent it: its last value (the hidden "0" comes
+    first), or None when the form did not carry the field."""
+    values = form.getlist(name)
+    return values[-1].strip().lower() in TRUE | {"on"} if values else None
+
+
 @bp.post("/add")
 def add():
     form = request.form
     try:
         number = normalise_number(form.get("number", ""), rt().cfg.default_region)
         fields = member_fields(form.getlist("roles"), form.get("name") or None, form.get("lang") or None,
-                               form.get("area") or None, vetted=form.get("vetted") in TRUE | {"on"},
-                               trained=form.get("trained") in TRUE | {"on"})
+                               form.get("area") or None, vetted=_ticked(form, "vetted"),
+                               trained=_ticked(form, "trained"))
     except MemberError as exc:
         flash(str(exc), "error")
         return redirect(url_for("roster.members"), 303)
     with rt().store.transaction() as tx:
         existed = tx.get_contact(number) is not None
         tx.upsert_contact(number, **fields, **({} if existed else {"created_at": datetime.now(timezone.utc)}))
-    _audit(number, "member.updated" if existed else "member.added", roles=fields["roles"])
-    flash(f"{'Updated' if existed else 'Added'} {mask(number)}.", "ok")
+    _audit(number, "member.updated" if existed else "member.added", roles=fields["roles"],
+           **{k: fields[k] for k in ("vetted", "trained") if k in fields})
+    flash(t("members.updated" if existed else "members.added", number=mask(number)), "ok")
     return redirect(url_for("roster.members"), 303)
 
 
@@ -68,13 +82,18 @@ def _toggle(ref: str, field: str) -> object:
     value = request.form.get("value", "1") in TRUE
     rt().store.upsert_contact(contact["id"], **{field: value})
     _audit(contact["id"], f"member.{field}", value=value)
-    flash(f"{contact.get('name') or mask(contact['id'])}: {field} {'on' if value else 'off'}.", "ok")
+    flash(t(f"members.{field}_{'on' if value else 'off'}", who=contact.get("name") or mask(contact["id"])), "ok")
     return redirect(url_for("roster.members"), 303)
 
 
 @bp.post("/<ref>/vet")
 def vet(ref: str):
     return _toggle(ref, "vetted")
+
+
+@bp.post("/<ref>/train")
+def train(ref: str):
+    return _toggle(ref, "trained")
 
 
 @bp.post("/<ref>/suspend")
@@ -87,20 +106,20 @@ def import_csv():
     upload = request.files.get("csv")
     raw = upload.read(CSV_MAX + 1) if upload else request.form.get("csv_text", "").encode()
     if len(raw) > CSV_MAX:
-        flash("That file is too big (512 KB at most).", "error")
+        flash(t("members.csv_too_big"), "error")
         return redirect(url_for("roster.members"), 303)
     text = raw.decode("utf-8-sig", errors="replace").splitlines(keepends=True)
     added = updated = 0
     errors = []
     for line, number, fields, error in read_csv(text, rt().cfg.default_region):
         if error:
-            errors.append(f"line {line}: {error}")
+            errors.append(t("members.csv_line", line=line, error=error))
             continue
         if save_member(rt().store, number, fields, datetime.now(timezone.utc)):
             added += 1
         else:
             updated += 1
-    flash(f"{added} added, {updated} updated, {len(errors)} bad rows.", "error" if errors else "ok")
+    flash(t("members.imported", added=added, updated=updated, bad=len(errors)), "error" if errors else "ok")
     for err in errors[:20]:
         flash(err, "error")
     return redirect(url_for("roster.members"), 303)

@@ -5,7 +5,8 @@ What is typed goes through the same entry point as a real text
 channel), so flows, keywords, locks, the store and the outbox all run for
 real. Contacts the simulator sets up get ``channel: "sim"``, so what the line
 sends them is recorded, never sent to a real phone. The page polls
-``/simulator/feed.json`` for every outbox row (to anyone), rendered for each
+``/simulator/feed.json`` for every outbox row (to anyone; a real member's
+number masked, as they cannot be played), rendered for each
 channel: SMS text (with its segment count), USSD screens (paged, at most 182
 characters each) and Telegram (text plus buttons).
 """
@@ -25,7 +26,7 @@ from ..pipeline import Inbound
 from ..store.contacts import ROLES
 from . import accept
 from .auth import guard, simulator_open
-from .common import jsonable, rt
+from .common import jsonable, mask, rt
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 guard(bp, open_when=simulator_open)
@@ -169,8 +170,13 @@ def feed():
         groups.setdefault(msg["to"], []).append(render(msg))
     people = []
     for to, messages in groups.items():
-        contact = store.get_contact(to) or {}
-        people.append({"to": to, "name": contact.get("name"), "roles": contact.get("roles") or [],
+        contact = store.get_contact(to)
+        can_play = playable(contact)
+        if not can_play:  # a real member: they cannot be played here, and their number is not shown
+            to = mask(to)
+            messages = [{**m, "to": to} for m in messages]
+        contact = contact or {}
+        people.append({"to": to, "playable": can_play, "name": contact.get("name"), "roles": contact.get("roles") or [],
                        "lang": contact.get("lang"), "messages": messages})
     people.sort(key=lambda p: p["messages"][-1]["ts"])
     return jsonify(ok=True, people=people)

@@ -184,14 +184,100 @@ def test_messages_show_status_and_failures_with_masked_numbers(admin):
     assert "hello 1" in failed and "hello 0" not in failed
 
 
-@pytest.mark.parametrize("number, shown", [("+14155550123", "+1415•••0123"), ("tg:123456789", "tg:•••6789"),
-                                           ("", "•••"), ("12345", "•••45")])
+@pytest.mark.parametrize("number, shown", [("+14155550123", "•••0123"), ("+442071838750", "•••8750"),
+                                           ("tg:123456789", "tg:•••6789"), ("tg:1234", "tg:•••"), ("", "•••"),
+                                           ("12345", "•••45"), ("1234", "•••")])
 def test_mask(number, shown):
     assert mask(number) == shown
 
 
 @given(st.from_regex(r"\+[1-9]\d{7,14}", fullmatch=True) | st.from_regex(r"tg:-?\d{1,15}", fullmatch=True))
-def test_a_masked_number_hides_its_middle(number):
+def test_a_masked_number_shows_only_its_last_digits(number):
     shown = mask(number)
+    digits = "".join(ch for ch in number if ch.isdigit())
+    kept = "".join(ch for ch in shown if ch.isdigit())
     assert "•••" in shown and shown != number
-    assert sum(ch.isdigit() for ch in shown) <= 8
+    assert len(kept) <= 4 and digits.endswith(kept)
+    hidden = len(digits) - len(kept)
+    assert not kept or hidden >= 5 or (len(kept) <= 2 and hidden >= 3)  # never enough left to guess it
+
+
+def test_no_list_page_gives_a_number_away(admin):
+    """Members, messages (the outbox) and the board show numbers masked: not the
+    number, nor its country code and area, nor any run of it longer than 4 digits."""
+    app, client, token = admin
+    store = store_of(app)
+    store.upsert_contact(HELPER, roles=["helper"])  # no name: lists fall back to the mask
+    store.upsert_contact(PARENT, roles=["parent", "client"])
+    store.add_outbound({"id": "m1", "to": HELPER, "text": "hi", "key": "k", "choices": [], "lang": "en",
+                        "channel": "sms", "status": "queued", "created_at": NOW})
+    store.put_record("childcare.request", "R1", {"id": "R1", "code": "K1", "status": "open", "parent": PARENT,
+                                                "asked": [HELPER], "pickup_at": NOW + timedelta(hours=1)})
+    store.put_record("cleaning.job", "J1", {"id": "J1", "status": "active", "client": PARENT, "cleaner": HELPER})
+    for path in ("/admin/members", "/admin/messages", "/admin/board"):
+        page = client.get(path).text
+        assert mask(HELPER) in page, path
+        for number in (HELPER, PARENT):
+            digits = number[1:]
+            for start in range(len(digits) - 4):
+                assert digits[start:start + 5] not in page, (path, digits[start:start + 5])
+
+
+# ------------------------------------------------------------------ the member form's checkboxes
+def form_of(page: str) -> dict:
+    """The add form's fields as a browser would send them (hidden inputs and checkboxes)."""
+    form = re.search(r'<form[^>]*id="member-form".*?</form>', page, re.S).group(0)
+    return {"hidden": re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form),
+            "boxes": re.findall(r'<input type="checkbox" name="(\w+)" value="([^"]*)"', form)}
+
+
+def submit(client, token, page: str, ticked: set[str], **fields):
+    """Post the member form as a browser does: hidden inputs, then the ticked boxes."""
+    form = form_of(page)
+    data = [(k, v) for k, v in form["hidden"] if k != "csrf_token"] + [("csrf_token", token)]
+    data += [(k, v) for k, v in form["boxes"] if k in ticked and k != "roles"]
+    data += [(k, v) for k, v in fields.items() if not isinstance(v, list)]
+    data += [(k, x) for k, v in fields.items() if isinstance(v, list) for x in v]
+    from werkzeug.datastructures import MultiDict
+
+    return client.post("/admin/members/add", data=MultiDict(data))
+
+
+@pytest.mark.parametrize("ticked", [set(), {"vetted"}, {"trained"}, {"vetted", "trained"}])
+def test_editing_a_member_sets_vetted_and_trained_exactly_as_ticked(admin, ticked):
+    app, client, token = admin
+    store_of(app).upsert_contact(HELPER, roles=["helper"], vetted=True, trained=True)  # both on before
+    page = client.get("/admin/members").text
+    assert submit(client, token, page, ticked, number=HELPER, roles=["helper"]).status_code == 303
+    contact = store_of(app).get_contact(HELPER)
+    assert contact["vetted"] is ("vetted" in ticked) and contact["trained"] is ("trained" in ticked)
+    # and from off, ticking turns them on
+    store_of(app).upsert_contact(HELPER, vetted=False, trained=False)
+    submit(client, token, page, ticked, number=HELPER, roles=["helper"])
+    contact = store_of(app).get_contact(HELPER)
+    assert contact["vetted"] is ("vetted" in ticked) and contact["trained"] is ("trained" in ticked)
+
+
+def test_a_form_without_the_fields_leaves_them_as_they_were(admin):
+    app, client, token = admin
+    store_of(app).upsert_contact(HELPER, roles=["helper"], vetted=True, trained=True)
+    assert add(client, token, number=HELPER, roles=["helper", "parent"], name="Rosa").status_code == 303
+    contact = store_of(app).get_contact(HELPER)
+    assert contact["vetted"] is True and contact["trained"] is True and contact["roles"] == ["helper", "parent"]
+    add(client, token, number="+14155550178", roles=["helper"])  # a new member is neither until said
+    new = store_of(app).get_contact("+14155550178")
+    assert not new.get("vetted") and not new.get("trained")
+
+
+def test_the_members_list_has_trained_and_help_given_columns(admin):
+    app, client, token = admin
+    store_of(app).upsert_contact(HELPER, roles=["helper"], name="Rosa", trained=True, helped_count=4)
+    page = client.get("/admin/members").text
+    head = re.search(r"<thead>.*?</thead>", page, re.S).group(0)
+    assert head.index("Vetted") < head.index("Trained") < head.index("Helped")
+    row = re.search(r'<tr id="m-([0-9a-f]+)">(.*?)</tr>', page, re.S)
+    assert "yes — unmark" in row.group(2) and '<td class="helped-count">4</td>' in row.group(2)
+    res = client.post(f"/admin/members/{row.group(1)}/train", data={"csrf_token": token, "value": "0"})
+    assert res.status_code == 303 and store_of(app).get_contact(HELPER)["trained"] is False
+    assert "Rosa: no longer marked trained." in client.get("/admin/members").text
+    assert [e["what"] for e in store_of(app).audit_entries(HELPER)] == ["member.trained"]

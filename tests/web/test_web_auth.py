@@ -7,7 +7,8 @@ from web_support import PASSWORD, login, token_of
 
 ADMIN_PAGES = ["/admin", "/admin/board", "/admin/flows", "/admin/flows/main", "/admin/members",
                "/admin/messages", "/admin/rights"]
-ADMIN_POSTS = ["/admin/members/add", "/admin/members/import", "/admin/members/abc/vet", "/admin/members/abc/suspend",
+ADMIN_POSTS = ["/admin/members/add", "/admin/members/import", "/admin/members/abc/vet", "/admin/members/abc/train",
+               "/admin/members/abc/suspend",
                "/admin/rights/export", "/admin/rights/erase"]
 
 
@@ -164,3 +165,60 @@ def test_pages_load_only_from_this_site_and_are_not_cached(admin):
         assert "default-src 'self'" in res.headers["Content-Security-Policy"], path
         assert res.headers["X-Frame-Options"] == "DENY" and res.headers["Cache-Control"] == "no-store"
     assert "Content-Security-Policy" not in client.get("/healthz").headers
+
+
+# ------------------------------------------------------------------ behind a reverse proxy
+def attempts(client, forwarded_for: str, n: int, password: str = "guess") -> list[int]:
+    headers = {"X-Forwarded-For": forwarded_for}
+    codes = []
+    for _ in range(n):
+        page = client.get("/admin/login", headers=headers)
+        codes.append(client.post("/admin/login", data={"csrf_token": token_of(page.text), "password": password},
+                                 headers=headers).status_code)
+    return codes
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_login_limit(make_app):
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}  # every request reaches the app from the proxy
+    client = make_app(LOGIN_INTERVAL=60.0, LOGIN_BURST=2, TRUSTED_PROXIES="1").test_client()
+    client.environ_base.update(proxy)
+    assert attempts(client, "203.0.113.5", 3) == [401, 401, 429]
+    assert attempts(client, "198.51.100.7", 1, PASSWORD) == [302]  # another client is not held back
+    # a client cannot dodge its limit by adding addresses of its own: the proxy's (last) entry counts
+    assert attempts(client, "10.9.9.9, 203.0.113.5", 1) == [429]
+
+
+def test_without_trusted_proxies_forwarded_headers_are_ignored(make_app):
+    client = make_app(LOGIN_INTERVAL=60.0, LOGIN_BURST=2).test_client()
+    assert attempts(client, "203.0.113.5", 2) == [401, 401]
+    assert attempts(client, "198.51.100.7", 1) == [429]  # one address for all: the header changes nothing
+
+
+def test_a_trusted_proxy_also_gives_the_scheme_and_host(make_app):
+    from flask import request
+
+    app = make_app(TRUSTED_PROXIES=1)
+    client = app.test_client()
+
+    @app.get("/_where")
+    def _where():
+        return f"{request.remote_addr} {request.scheme} {request.host}"
+
+    res = client.get("/_where", headers={"X-Forwarded-For": "203.0.113.5", "X-Forwarded-Proto": "https",
+                                         "X-Forwarded-Host": "line.example.org"})
+    assert res.text == "203.0.113.5 https line.example.org"
+
+
+@pytest.mark.parametrize("value", ["yes", "-1", "1.5", "99"])
+def test_a_bad_trusted_proxies_value_stops_the_start(make_app, value):
+    with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
+        make_app(TRUSTED_PROXIES=value)
+
+
+def test_the_simulator_is_not_open_to_a_client_behind_a_trusted_proxy(make_app):
+    """With no ADMIN_PASSWORD the simulator is open from this machine only; a
+    proxy on this machine must not make every client look local."""
+    client = make_app(password=None, TRUSTED_PROXIES="1").test_client()
+    client.environ_base.update({"REMOTE_ADDR": "127.0.0.1"})
+    assert client.get("/simulator", headers={"X-Forwarded-For": "203.0.113.5"}).status_code == 302
+    assert client.get("/simulator").status_code == 200

@@ -63,7 +63,7 @@ def test_erase_keeps_only_the_ledger_and_audit_anonymised(store):
     token = rights.token_for(store, A)
     done = rights.erase(store, A)
     assert done["token"] == token and token.startswith("anon-") and A not in token
-    assert done == {"token": token, "deleted": 2, "anonymised": 3, "skipped": 0}
+    assert done == {"token": token, "deleted": 2, "anonymised": 3, "texts_erased": 0, "skipped": 0}
     assert store.get_session(B).vars == {"helper": token, "name": "Rosa"}
     assert store.get_contact(A) is None and store.get_session(A) is None
     assert store.list_outbound(to=A) == [] and store.inbound_log(A) == []
@@ -105,7 +105,7 @@ def test_erase_through_the_page_needs_the_number_twice(admin):
     res = client.post("/admin/rights/erase", data={"csrf_token": token, "number": A, "confirm": "(415) 555-0177"})
     assert res.status_code == 303 and store.get_contact(A) is None
     page = client.get("/admin/rights").text
-    assert "Erased +1415•••0177" in page and A not in page
+    assert "Erased •••0177" in page and A not in page
 
 
 def test_rights_posts_need_login_and_csrf(admin, make_app):
@@ -121,3 +121,49 @@ def test_a_kept_record_stored_under_the_number_moves_to_the_token(store):
     token = rights.erase(store, A)["token"]
     assert store.get_record("ledger.balance", A) is None
     assert store.get_record("ledger.balance", token) == {"id": token, "hours": 5}
+
+
+def test_erase_takes_what_the_member_wrote_in_peer_support(store):
+    """Their posts, their write-backs to volunteers (records that name only the
+    volunteer) and their replies as a volunteer go; a volunteer's reply to
+    their post stays for the volunteer's tally, its text erased."""
+    store.upsert_contact(A, roles=["parent", "peer"], pseudonym="4821")
+    store.upsert_contact(C, roles=["peer"], peer_pseudonym="3310")
+    store.put_record("peer.post", "P1", {"id": "P1", "code": "11", "author": A, "pseudonym": "4821",
+                                        "text": "I feel alone since the move", "status": "answered"})
+    store.put_record("peer.ask", "P1:3310", {"id": "P1:3310", "post": "P1", "peer": C})
+    store.put_record("peer.reply", "r1", {"id": "r1", "post": "P1", "peer": C, "peer_pseudonym": "3310",
+                                         "text": "You are not alone in this", "rating": "helpful", "by": "peer"})
+    store.put_record("peer.reply", "r2", {"id": "r2", "post": "P1", "peer": C, "peer_pseudonym": "3310",
+                                         "text": "thank you, my sister lives on Elm St", "rating": None,
+                                         "by": "person"})
+    # someone else's post that A answered as a volunteer, and that person's write-back to A
+    store.put_record("peer.post", "P2", {"id": "P2", "code": "12", "author": B, "pseudonym": "1234", "text": "hi"})
+    store.put_record("peer.reply", "r3", {"id": "r3", "post": "P2", "peer": A, "peer_pseudonym": "5555",
+                                         "text": "Happy to listen any time", "by": "peer"})
+    store.put_record("peer.reply", "r4", {"id": "r4", "post": "P2", "peer": C, "peer_pseudonym": "3310",
+                                         "text": "another volunteer's reply", "by": "peer"})
+    done = rights.erase(store, A)
+    assert store.get_record("peer.post", "P1") is None and store.get_record("peer.ask", "P1:3310") is None
+    assert store.get_record("peer.reply", "r2") is None  # the write-back: their words
+    assert store.get_record("peer.reply", "r3") is None  # their reply as a volunteer
+    kept = store.get_record("peer.reply", "r1")
+    assert kept["text"] == "" and kept["erased"] is True and kept["rating"] == "helpful" and kept["peer"] == C
+    assert store.get_record("peer.post", "P2")["text"] == "hi"  # others' records stay
+    assert store.get_record("peer.reply", "r4")["text"] == "another volunteer's reply"
+    assert done["texts_erased"] == 1
+    every_text = json.dumps([store.find_records(k) for k in store.record_kinds()], default=str)
+    for words in ("alone since the move", "Elm St", "Happy to listen", A):
+        assert words not in every_text
+
+
+def test_erase_takes_the_tasks_and_notes_of_their_cleaning_jobs(store):
+    store.put_record("cleaning.job", "J1", {"id": "J1", "client": A, "cleaner": C, "status": "active"})
+    store.put_record("cleaning.task", "J1.1", {"id": "J1.1", "job": "J1", "n": 1, "text": "water the orchids"})
+    store.put_record("cleaning.note", "n1", {"id": "n1", "job": "J1", "n": 1, "from": C, "to": A,
+                                            "text": "the key is under the mat"})
+    store.put_record("cleaning.job", "J2", {"id": "J2", "client": B, "cleaner": C, "status": "active"})
+    store.put_record("cleaning.task", "J2.1", {"id": "J2.1", "job": "J2", "n": 1, "text": "kitchen"})
+    rights.erase(store, A)
+    assert store.get_record("cleaning.task", "J1.1") is None and store.get_record("cleaning.note", "n1") is None
+    assert store.get_record("cleaning.task", "J2.1")["text"] == "kitchen"

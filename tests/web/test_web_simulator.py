@@ -1,6 +1,7 @@
 """/simulator: a phone on a web page, through the same pipeline as real texts."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.channels.ussd_screens import units
 from bot.engine.render import USSD_SCREEN_MAX
+from bot.web.common import mask
 from web_support import login, token_of
 
 PHONE = "+14155550100"
@@ -126,7 +128,9 @@ def test_the_feed_shows_everyone_grouped_newest_last(make_app):
                             "choices": [["1", "Sí"], ["2", "No"]], "channel": "sim", "status": "queued",
                             "created_at": t.replace(minute=i)})
     people = client.get("/simulator/feed.json").json["people"]
-    assert [p["to"] for p in people] == [PHONE, HELPER]  # the one texted last comes last
+    # the one texted last comes last; Rosa is a real member (not set up here): masked, not playable
+    assert [(p["to"], p["playable"]) for p in people] == [(PHONE, True), (mask(HELPER), False)]
+    assert HELPER not in json.dumps(people)
     rosa = people[1]
     assert rosa["name"] == "Rosa" and [m["id"] for m in rosa["messages"]] == ["m0", "m2"]
     screens = rosa["messages"][1]["ussd"]

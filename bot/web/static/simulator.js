@@ -10,6 +10,7 @@
   var feed = [];          // people: [{to, name, roles, messages: [...]}]
   var shown = "";         // what is drawn now, to redraw only on change
   var POLL_MS = 1500;
+  var T = root.dataset;   // the page's words, in its language (data-t-* attributes)
 
   function number() { return $("number").value.trim(); }
   function channel() { return $("channel").value; }
@@ -65,7 +66,7 @@
       }
     } else {
       box.appendChild(el("pre", "sms-text", msg.sms));
-      box.appendChild(el("small", "meta", msg.segments + " segment" + (msg.segments > 1 ? "s" : "") +
+      box.appendChild(el("small", "meta", msg.segments + " " + (msg.segments > 1 ? T.tSegments : T.tSegment) +
         ", " + msg.encoding));
     }
     box.appendChild(el("small", "meta status", msg.status + (msg.error ? " — " + msg.error : "")));
@@ -97,17 +98,19 @@
 
     var pane = $("others");
     pane.textContent = "";
-    if (!others.length) pane.appendChild(el("p", "empty", "Nothing sent to anyone else yet."));
+    if (!others.length) pane.appendChild(el("p", "empty", T.tNothing));
     others.forEach(function (p) {
       var card = el("div", "card other");
       card.dataset.to = p.to;
       var head = el("div", "other-head");
       head.appendChild(el("b", null, p.to));
       head.appendChild(el("span", "who", " " + (p.name || "") + " " + (p.roles.length ? "(" + p.roles.join(", ") + ")" : "")));
-      var play = el("button", "small", "Play as");
-      play.type = "button";
-      play.addEventListener("click", function () { switchTo(p.to, p.roles, p.lang); });
-      head.appendChild(play);
+      if (p.playable !== false) {  // a real member's number comes masked: nothing to play
+        var play = el("button", "small", T.tPlay);
+        play.type = "button";
+        play.addEventListener("click", function () { switchTo(p.to, p.roles, p.lang); });
+        head.appendChild(play);
+      }
       card.appendChild(head);
       p.messages.slice(-20).forEach(function (m) { card.appendChild(bubble(m, false)); });
       pane.appendChild(card);
@@ -152,7 +155,7 @@
     var roles = [];
     document.querySelectorAll("#who input[name=roles]:checked").forEach(function (b) { roles.push(b.value); });
     post(root.dataset.contact, {number: number(), roles: roles, lang: $("lang").value}).then(function (data) {
-      $("who-status").textContent = data.ok ? "This phone is " + data.contact.id + "." : data.error;
+      $("who-status").textContent = data.ok ? T.tPhoneIs.replace("{number}", data.contact.id) : data.error;
       if (data.ok) { $("number").value = data.contact.id; syncUrl(); shown = ""; draw(); }
     });
   });
