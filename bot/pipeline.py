@@ -70,7 +70,10 @@ class Pipeline:
         """Every pending message of ``contact``, in order, as one Outcome (the
         sends and events of all, how the last step left them)."""
         done = Outcome([], [])
-        for row in self.store.pending_inbound(contact):
+        rows = self.store.pending_inbound(contact)
+        for i, row in enumerate(rows):
+            if i == len(rows) - 1:
+                self.store.release_with_commit(contact)  # its commit may free the lock too
             # the step marks the row handled in its own transaction
             outcome: Outcome = self.conductor.message(contact, row["text"], self.clock(), seq=row["seq"],
                                                       channel=row["channel"])

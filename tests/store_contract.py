@@ -708,3 +708,43 @@ class StoreContract:
         assert [r["text"] for r in log] in (["hola", "1"], ["1"])  # Redis drops handled texts
         assert all(r["contact"] == A and r["received_at"].tzinfo is not None for r in log)
         assert store.inbound_log(C) == []
+
+    def test_erase_outbound_texts_blanks_old_sent_rows_of_a_key_prefix_and_keeps_the_rest(self, store):
+        old, new = T0 - timedelta(days=40), T0
+        store.add_outbound(msg("p1", key="peer.to_peer_post", created_at=old))
+        store.add_outbound(msg("p2", key="peer.reply_to_you", created_at=old))
+        store.add_outbound(msg("p3", key="peer.to_peer_post", created_at=new))  # too new
+        store.add_outbound(msg("p4", key="peer.to_peer_post", created_at=old))  # still waiting to go
+        store.add_outbound(msg("c1", key="childcare.ring", created_at=old))  # another service
+        store.add_outbound(msg("n1", key=None, created_at=old))
+        store.mark_outbound("p1", "delivered", old + timedelta(seconds=5), provider_id="SM1")
+        store.mark_outbound("p2", "failed", old + timedelta(seconds=5), error="30003")
+        for mid in ("p3", "c1", "n1"):
+            store.mark_outbound(mid, "sent", old)
+        assert store.erase_outbound_texts("peer.", T0 - timedelta(days=30), "[erased]") == 2
+        rows = {m["id"]: m for m in store.list_outbound()}
+        assert rows["p1"]["text"] == rows["p2"]["text"] == "[erased]"
+        assert rows["p1"]["status"] == "delivered" and rows["p1"]["provider_id"] == "SM1"
+        assert rows["p1"]["created_at"] == old
+        assert rows["p2"]["status"] == "failed" and rows["p2"]["error"] == "30003" and rows["p2"]["to"] == A
+        assert rows["p1"]["choices"] == [["1", "Yes"], ["2", "No"]] and rows["p1"]["key"] == "peer.to_peer_post"
+        for mid in ("p3", "p4", "c1", "n1"):
+            assert rows[mid]["text"] == f"text of {mid}"
+        assert rows["p4"]["status"] == "queued"
+        assert [m["id"] for m in store.lease_outbound(T0, 30)] == ["p4"]  # the queue is untouched
+        assert store.erase_outbound_texts("peer.", T0 - timedelta(days=30), "[erased]") == 0  # again: nothing new
+
+    def test_erase_inbound_text_blanks_one_message_and_keeps_its_place(self, store):
+        store.record_inbound("sms", "SM1", A, "call me at 415 555 0101", T0)
+        store.record_inbound("sms", "SM2", A, "1", T0 + timedelta(seconds=1))
+        store.record_inbound("sms", "SM3", B, "call me at 415 555 0101", T0)
+        assert store.erase_inbound_text(A, 1, "[erased]") is True
+        assert store.erase_inbound_text(A, 1, "[erased]") is False  # already erased
+        assert store.erase_inbound_text(A, 9, "[erased]") is False  # no such message
+        log = store.inbound_log(A)
+        assert [(r["seq"], r["text"], r["done"]) for r in log] == [(1, "[erased]", False), (2, "1", False)]
+        assert log[0]["received_at"] == T0 and log[0]["provider_id"] == "SM1"
+        assert [r["text"] for r in store.pending_inbound(B)] == ["call me at 415 555 0101"]
+        assert store.record_inbound("sms", "SM1", A, "retry", T0) is None  # still known: a retry stays a repeat
+        store.mark_inbound_done(A, 1)
+        assert [r["text"] for r in store.inbound_log(A) if r["seq"] == 1] in (["[erased]"], [])  # Redis drops it

@@ -1,10 +1,11 @@
 """Any text, at any point of any flow, never raises (hypothesis)."""
-from datetime import timedelta
+import json
+from datetime import timedelta, timezone
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.engine.model import STATUSES
+from bot.engine.model import STATUSES, WAITING_INPUT, Session
 from support import NOW, PARENT, conductor
 
 NASTY = st.sampled_from([
@@ -49,3 +50,18 @@ def test_any_first_text_gets_an_answer(text):
         assert [m["key"] for m in out.sent] == ["keywords.stop_reply"]
     else:
         assert out.sent, "a first text always gets a reply"
+
+
+VALUE = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20),
+              st.decimals(allow_nan=False, allow_infinity=False, places=2),
+              st.datetimes(timezones=st.sampled_from([None, timezone.utc, timezone(timedelta(hours=-5))]))),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(vars_=st.dictionaries(st.text(max_size=10), VALUE, max_size=6), when=st.datetimes(timezones=st.just(timezone.utc)))
+def test_a_session_as_json_is_the_same_session_as_its_dict(vars_, when):
+    s = Session(PARENT, "main", "menu", WAITING_INPUT, vars_, 1, "t1", when, when, None, 2)
+    assert Session.from_json(s.to_json()) == Session.from_dict(json.loads(json.dumps(s.to_dict()))) == s

@@ -12,10 +12,13 @@ from datetime import timedelta
 import pytest
 import redis
 
-from bot.engine.model import WAITING_INPUT, Session
+from bot.conversation import Conductor
+from bot.engine.model import WAITING_INPUT, CounterIds, Session
+from bot.pipeline import Inbound, Pipeline
 from bot.store.redis_keys import Keys
 from bot.store.redis_store import RedisStore
 from store_contract import A, B, T0, StoreContract, msg
+from support import NOW, engine
 
 REDIS_URL = os.environ.get("REDIS_URL_TESTS", "redis://127.0.0.1:6379/15")
 
@@ -114,8 +117,9 @@ def test_written_keys_are_all_tagged(raw):
 # ---------------------------------------------------------------- a commit cut off
 class CuttingProxy:
     """A TCP relay to the real Redis that drops the connection, instead of
-    passing it on, the ``cut_at``-th time a client sends EXEC (then again every time
-    after if ``keep_cutting``): a network failure in the middle of a commit."""
+    passing it on, the ``cut_at``-th time a client sends a commit (EXEC, or the
+    EVALSHA of the one-Redis commit script; then again every time after if
+    ``keep_cutting``): a network failure in the middle of a commit."""
 
     def __init__(self, target: tuple[str, int], cut_at: int, keep_cutting: bool = True):
         self.target, self.cut_at, self.keep_cutting = target, cut_at, keep_cutting
@@ -139,7 +143,7 @@ class CuttingProxy:
     def _pump_up(self, src, dst):
         try:
             while data := src.recv(65536):
-                if b"EXEC" in data:
+                if b"EXEC" in data or b"EVALSHA" in data:
                     with self.lock:
                         self.execs += 1
                         cut = self.execs == self.cut_at or (self.keep_cutting and self.execs > self.cut_at)
@@ -301,4 +305,48 @@ def test_typical_session_is_small(raw):
     used = raw.conn.memory_usage(store.keys.session(A))
     print(f"\nsession: {len(raw.conn.get(store.keys.session(A)).encode())} bytes of JSON, MEMORY USAGE {used} bytes")
     assert used < 2048
+    store.close()
+
+
+class CountingConnection(redis.Connection):
+    """redis-py's connection, counting what it sends: round trips per message."""
+
+    sent: list = []
+
+    def send_packed_command(self, command, check_health=True):
+        CountingConnection.sent.append(command)
+        return super().send_packed_command(command, check_health)
+
+
+@pytest.mark.parametrize("per_slot", [False, True], ids=["one-redis", "per-slot"])
+def test_a_message_takes_two_round_trips_and_its_commit_frees_the_lock(raw, per_slot):
+    store = raw.store(per_slot=per_slot)
+    store.r.connection_pool.connection_class = CountingConnection
+    store.r.connection_pool.disconnect()
+    pipe = Pipeline(store, Conductor(engine(), store, CounterIds()), lambda: NOW)
+    store.upsert_contact(A, lang="en")
+    pipe.inbound(Inbound("sms", "SM1", A, "MENU"))  # scripts loaded, the session made
+    CountingConnection.sent.clear()
+    accepted = pipe.inbound(Inbound("sms", "SM2", A, "MENU"))
+    assert accepted.sent and not raw.conn.exists(store.keys.lock(A))
+    # receive (record + lock + load), then the step's commit carrying the release;
+    # on Cluster the release is a group of its own after the step's groups
+    trips = len(CountingConnection.sent)
+    assert trips == 2 if not per_slot else trips > 2
+    assert store.get_session(A).state == "menu"
+    store.close()
+
+
+def test_a_step_that_fails_still_frees_the_lock(raw):
+    store = raw.store()
+    with pytest.raises(RuntimeError):
+        with store.receive("sms", "SM1", A, "hi", T0) as seq:
+            store.release_with_commit(A)
+            assert seq == 1 and raw.conn.exists(store.keys.lock(A))
+            with store.transaction() as tx:
+                tx.upsert_contact(A, lang="en")
+                raise RuntimeError("the step broke before its commit")
+    assert not raw.conn.exists(store.keys.lock(A)) and store.get_contact(A) is None
+    with store.contact_lock(A, timeout=0.5):  # free for the next one
+        pass
     store.close()

@@ -90,6 +90,12 @@ class Store(Protocol):
         for a repeat). What the pipeline does with every inbound; Redis does
         both in one round trip. The other stores use :func:`receive_then_lock`."""
 
+    def release_with_commit(self, contact: str) -> None:
+        """The step about to run is the last of this lock's hold: its commit may
+        release the contact's lock too (Redis: one round trip fewer per message).
+        A commit without that step's handled mark, or a failed one, leaves the
+        lock to the context manager as usual. The other stores do nothing."""
+
     def pending_inbound(self, contact: str) -> list[dict]:
         """Inbound messages of ``contact`` not yet handled, in arrival order:
         dicts with channel, provider_id, contact, seq, text, received_at, meta."""
@@ -153,6 +159,18 @@ class Store(Protocol):
         timers, inbound log and the outbox rows to it. Audit entries and record
         claims are kept with ``token`` in place of the id (see :func:`pseudonymise`). Running it
         again (after an interruption) finishes the job."""
+
+    # retention (peer support's PEER_RETENTION_DAYS, bot/services/peer_erase.py)
+    def erase_outbound_texts(self, key_prefix: str, before: datetime, text: str = "") -> int:
+        """Put ``text`` in place of the text of every outbox row whose ``key``
+        starts with ``key_prefix``, created before ``before``, and no longer
+        waiting to go (status neither 'queued' nor 'sending'). Status, times and
+        every other field stay. How many rows changed."""
+
+    def erase_inbound_text(self, contact: str, seq: int, text: str = "") -> bool:
+        """Put ``text`` in place of the text of ``contact``'s inbound message
+        ``seq``, if the store still holds it; everything else stays. True when
+        it changed."""
 
 
 def pseudonymise(value: Any, contact_id: str, token: str) -> Any:

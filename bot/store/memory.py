@@ -189,6 +189,9 @@ class MemoryStore:
                 meta: dict | None = None, timeout: float = 10.0):
         return receive_then_lock(self, channel, provider_id, contact, text, received_at, meta, timeout)
 
+    def release_with_commit(self, contact: str) -> None:
+        pass  # the lock is released by the context manager (no round trip to save)
+
     def pending_inbound(self, contact: str) -> list[dict]:
         with self._lock:
             rows = [e for e in self.inbound.values() if e["contact"] == contact and not e["done"]]
@@ -275,3 +278,23 @@ class MemoryStore:
             for key in [k for k, who in self.claims.items() if who == contact_id]:
                 self.claims[key] = token
             self.audit_log[:] = [pseudonymise(e, contact_id, token) for e in self.audit_log]
+
+    # ------------------------------------------------------------ retention
+    def erase_outbound_texts(self, key_prefix: str, before: datetime, text: str = "") -> int:
+        with self._lock:
+            changed = 0
+            for i, m in enumerate(self.outbox):
+                if (str(m.get("key") or "").startswith(key_prefix) and m.get("created_at") is not None
+                        and m["created_at"] < before and m["status"] not in ("queued", "sending")
+                        and m.get("text") != text):
+                    self.outbox[i] = {**m, "text": text}
+                    changed += 1
+            return changed
+
+    def erase_inbound_text(self, contact: str, seq: int, text: str = "") -> bool:
+        with self._lock:
+            for key, e in self.inbound.items():
+                if e["contact"] == contact and e["seq"] == seq and e["text"] != text:
+                    self.inbound[key] = {**e, "text": text}
+                    return True
+            return False

@@ -13,7 +13,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from ..engine.model import decode_value, encode_value
+from ..engine.model import json_default_utc, json_object_hook
 
 SEEN_TTL = 7 * 24 * 3600  # how long a provider id is remembered (seconds)
 
@@ -106,11 +106,11 @@ class Keys:
 # ---------------------------------------------------------------- values
 def dumps(value: Any) -> str:
     """JSON (bot.engine.model.encode_value) with aware datetimes as ISO UTC strings and Decimals as strings."""
-    return json.dumps(encode_value(value, utc=True), separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(value, default=json_default_utc, separators=(",", ":"), ensure_ascii=False)
 
 
 def loads(raw: str | bytes | None) -> Any:
-    return None if raw is None else decode_value(json.loads(raw))
+    return None if raw is None else json.loads(raw, object_hook=json_object_hook)
 
 
 def epoch(when: datetime) -> float:

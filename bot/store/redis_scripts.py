@@ -59,17 +59,22 @@ return v
 """
 
 # KEYS: seq, queue, all, to, message hash. ARGV: id, queue score ('' = not queued), field, value...
-ADD_OUTBOUND = """
-local seq = redis.call('INCR', KEYS[1])
-local member = string.format('%016d', seq) .. '|' .. ARGV[1]
-local old = redis.call('HGET', KEYS[5], '_q')
-if old then redis.call('ZREM', KEYS[2], old) end
-redis.call('DEL', KEYS[5])
-redis.call('HSET', KEYS[5], '_q', member, '_seq', seq, unpack(ARGV, 3))
-if ARGV[2] ~= '' then redis.call('ZADD', KEYS[2], ARGV[2], member) end
-redis.call('ZADD', KEYS[3], seq, ARGV[1])
-redis.call('ZADD', KEYS[4], seq, ARGV[1])
-return seq
+_ADD_OUTBOUND = """
+local function add_outbound(K, A)
+  local seq = redis.call('INCR', K[1])
+  local member = string.format('%016d', seq) .. '|' .. A[1]
+  local old = redis.call('HGET', K[5], '_q')
+  if old then redis.call('ZREM', K[2], old) end
+  redis.call('DEL', K[5])
+  redis.call('HSET', K[5], '_q', member, '_seq', seq, unpack(A, 3))
+  if A[2] ~= '' then redis.call('ZADD', K[2], A[2], member) end
+  redis.call('ZADD', K[3], seq, A[1])
+  redis.call('ZADD', K[4], seq, A[1])
+  return seq
+end
+"""
+ADD_OUTBOUND = _ADD_OUTBOUND + """
+return add_outbound(KEYS, ARGV)
 """
 
 # KEYS: queue. ARGV: now epoch, limit, lease-until epoch, lease-until JSON, message key prefix.
@@ -106,7 +111,6 @@ end
 return 1
 """
 
-# KEYS: lock. ARGV: token. Delete only our own lock.
 # KEYS: the contact's lock, pending zset, inbound hash, contact, session.
 # ARGV: token, ttl ms. Takes the lock (or returns nil) and, in the same round
 # trip, loads what the step holding it reads first: its pending messages, the
@@ -126,9 +130,41 @@ if not got then return {seq, 0} end
 return {seq, 1, got[1], got[2], got[3], got[4]}
 """
 
-RELEASE_LOCK = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+# KEYS: lock. ARGV: token. Delete only our own lock.
+_RELEASE = """
+local function release(K, A)
+  if redis.call('GET', K[1]) == A[1] then return redis.call('DEL', K[1]) end
+  return 0
+end
+"""
+RELEASE_LOCK = _RELEASE + """
+return release(KEYS, ARGV)
+"""
+
+# One step's writes on one Redis (not Cluster: its keys span slots), in one
+# round trip with one reply (RedisTx.commit): what a MULTI/EXEC of them would
+# do. ARGV: for each command its name, how many of the next KEYS are its
+# keys, how many ARGV follow as its arguments, then those. ADD_OUTBOUND and
+# RELEASE_LOCK run as the functions above; any other name is a Redis command
+# (key first). Written before any real write, nothing fails half-way but a
+# wrong type, which our own keys never have.
+APPLY = _ADD_OUTBOUND + _RELEASE + """
+local scripts = {ADD_OUTBOUND = add_outbound, RELEASE_LOCK = release}
+local k, a, n = 1, 1, 0
+while a <= #ARGV do
+  local name, nk, na = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local keys = {}
+  for i = 0, nk - 1 do keys[#keys + 1] = KEYS[k + i] end
+  local fn = scripts[name]
+  if fn then
+    fn(keys, {unpack(ARGV, a + 3, a + 2 + na)})
+  else
+    for i = a + 3, a + 2 + na do keys[#keys + 1] = ARGV[i] end
+    redis.call(name, unpack(keys))
+  end
+  k, a, n = k + nk, a + 3 + na, n + 1
+end
+return n
 """
 
 # KEYS: the limiter's key. ARGV: now epoch, interval seconds, burst.

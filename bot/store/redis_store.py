@@ -25,7 +25,10 @@ What is atomic
   2. the outbox, the timer schedule, the contact list, the audit log.
 
   ``RedisStore(url)`` (one Redis, or a Sentinel-managed primary) commits all
-  groups in **one MULTI/EXEC**: the whole step or nothing.
+  groups in **one script** (``APPLY``: what one MULTI/EXEC of them would do,
+  with one reply instead of one per command): the whole step or nothing. When
+  the step is the last of a contact's lock hold (``release_with_commit``), the
+  lock's release goes in it too, a round trip fewer per message.
 
   ``RedisStore(url, per_slot=True)`` (what Redis Cluster needs) commits one
   MULTI/EXEC per group, in the order above. Each contact's keys change
@@ -99,6 +102,7 @@ class RedisStore:
         self._rate_wait = self.r.register_script(lua.RATE_WAIT)
         self._lock_and_load = self.r.register_script(lua.LOCK_AND_LOAD)
         self._receive = self.r.register_script(lua.RECEIVE)
+        self._apply = self.r.register_script(lua.APPLY)
         self._local = threading.local()  # per thread: what came with the contact lock
 
     def close(self) -> None:
@@ -168,6 +172,7 @@ class RedisStore:
     def contact_lock(self, contact_id: str, timeout: float = 10.0):
         token = uuid.uuid4().hex
         self._acquire(contact_id, token, timeout)
+        self._local.held = (contact_id, token)
         try:
             yield
         finally:
@@ -188,6 +193,7 @@ class RedisStore:
             self._prefetch(contact, *got[2:])
         else:
             self._acquire(contact, token, timeout)
+        self._local.held = (contact, token)
         try:
             yield seq
         finally:
@@ -216,8 +222,28 @@ class RedisStore:
             "pending": [{**loads(raw), "seq": int(seq)} for seq, raw in zip(seqs, rows) if raw is not None]}
 
     def _release(self, contact_id: str, token: str) -> None:
-        self._local.prefetch = None
+        local = self._local
+        local.prefetch = local.held = local.release_with = None
+        if getattr(local, "released", None) == (contact_id, token):
+            local.released = None  # the last step's commit released it
+            return
         self._release_lock(keys=[self.keys.lock(contact_id)], args=[token])
+
+    def release_with_commit(self, contact: str) -> None:
+        held = getattr(self._local, "held", None)
+        if held is not None and held[0] == contact:
+            self._local.release_with = held
+
+    def commit_release(self, done: Iterable[str]):
+        """(contact, token) when this commit should release the held lock too:
+        asked for (:meth:`release_with_commit`) and it is that contact's step
+        (it marks an inbound handled), not some other transaction inside it."""
+        rel = getattr(self._local, "release_with", None)
+        return rel if rel is not None and rel[0] in done else None
+
+    def released_by_commit(self, rel) -> None:
+        self._local.release_with = None
+        self._local.released = rel
 
     def take_prefetched(self, contact_id: str, part: str) -> tuple[bool, Any]:
         """(True, value) when ``part`` of ``contact_id`` came with this thread's lock and is unused."""
@@ -442,3 +468,40 @@ class RedisStore:
             if contact_id in raw:
                 pipe.lset(k.audit(), i, dumps(pseudonymise(loads(raw), contact_id, token)))
         pipe.execute()
+
+    # ------------------------------------------------------------ retention
+    # Compare-and-set: a row deleted (forget_contact) or changed meanwhile is left alone.
+    _SET_IF_SAME = ("if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then "
+                    "redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1 end return 0")
+
+    def erase_outbound_texts(self, key_prefix: str, before: datetime, text: str = "") -> int:
+        """Walks the outbox from its oldest end, and stops at a chunk made only of newer rows."""
+        k, changed, start, chunk = self.keys, 0, 0, 500
+        erased = dumps(text)
+        while True:
+            ids = self.r.zrange(k.out_all(), start, start + chunk - 1)
+            if not ids:
+                return changed
+            start += len(ids)
+            pipe = self.r.pipeline(transaction=False)
+            for mid in ids:
+                pipe.hmget(k.out_msg(mid), ["key", "created_at", "status", "text"])
+            older = False
+            for mid, (key, created, status, old) in zip(ids, pipe.execute()):
+                at = loads(created)
+                if at is None or at >= before:
+                    continue
+                older = True
+                if (str(loads(key) or "").startswith(key_prefix) and loads(status) not in ("queued", "sending")
+                        and old is not None and old != erased):
+                    changed += self.r.eval(self._SET_IF_SAME, 1, k.out_msg(mid), "text", old, erased)
+            if not older:
+                return changed
+
+    def erase_inbound_text(self, contact: str, seq: int, text: str = "") -> bool:
+        """Only a pending message can be erased: a handled one is already dropped."""
+        key = self.keys.inbound(contact)
+        raw = self.r.hget(key, seq)
+        if raw is None or loads(raw).get("text") == text:
+            return False
+        return bool(self.r.eval(self._SET_IF_SAME, 1, key, seq, raw, dumps({**loads(raw), "text": text})))

@@ -5,13 +5,13 @@ indexes. How the groups commit, and what that makes atomic: ``redis_store.py``.
 from __future__ import annotations
 
 
-import json
 import time
 import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..engine.model import Session, copy_containers
+from . import redis_scripts as lua
 from .contacts import new_record
 from .redis_keys import dumps, epoch, loads
 
@@ -54,14 +54,14 @@ class RedisTx:
     # ------------------------------------------------------------ sessions
     def get_session(self, contact_id: str) -> Session | None:
         if contact_id in self._sessions:
-            return Session.from_dict(self._sessions[contact_id])
+            return Session.from_json(self._sessions[contact_id])
         hit, raw = self._store.take_prefetched(contact_id, "session")
         if not hit:
             raw = self._r.get(self._k.session(contact_id))
-        return Session.from_dict(json.loads(raw)) if raw else None
+        return Session.from_json(raw) if raw else None
 
     def save_session(self, session: Session) -> None:
-        self._sessions[session.contact] = session.to_dict()
+        self._sessions[session.contact] = session.to_json()
 
     # ------------------------------------------------------------ timers
     def add_timer(self, timer_id: str, contact: str, at: datetime, event: str, data: dict) -> None:
@@ -113,6 +113,17 @@ class RedisTx:
         """Atomic at once (not at commit): the first caller anywhere wins."""
         return self._store.claim(kind, record_id, claimer)
 
+    # the nightly retention job erases old texts (at once, not at commit)
+    def delete_record(self, kind: str, record_id: str) -> bool:
+        self._records.pop((kind, record_id), None)
+        return self._store.delete_record(kind, record_id)
+
+    def erase_outbound_texts(self, key_prefix: str, before: datetime, text: str) -> int:
+        return self._store.erase_outbound_texts(key_prefix, before, text)
+
+    def erase_inbound_text(self, contact: str, seq: int, text: str) -> bool:
+        return self._store.erase_inbound_text(contact, seq, text)
+
     def audit(self, entry: dict) -> None:
         self._audit.append(copy_containers(dict(entry)))
 
@@ -121,19 +132,31 @@ class RedisTx:
         groups = self.groups()
         if not groups:
             return
-        self._store.drop_prefetched()  # what came with the lock is older than this commit
-        if self._store.per_slot:  # Cluster: one MULTI/EXEC per slot, in order
+        store = self._store
+        store.drop_prefetched()  # what came with the lock is older than this commit
+        rel = store.commit_release(self._done)
+        if rel is not None:
+            # after every write of the step: in the same MULTI/EXEC on one Redis;
+            # on Cluster, its own group after the others (they commit in order)
+            # EVAL, not the registered script: in a pipeline that costs a SCRIPT EXISTS round trip
+            release = [lambda p, key=self._k.lock(rel[0]), token=rel[1]: p.eval(lua.RELEASE_LOCK, 1, key, token)]
+            groups.append(release)
+        if store.per_slot:  # Cluster: one MULTI/EXEC per slot, in order
             for group in groups:
                 pipe = self._r.pipeline(transaction=True)
                 for op in group:
                     op(pipe)
                 pipe.execute()
-        else:  # one Redis: the whole step in one MULTI/EXEC
+        else:  # one Redis: the whole step in one script (as one MULTI/EXEC would, with one reply)
             pipe = self._r.pipeline(transaction=True)
             for group in groups:
                 for op in group:
                     op(pipe)
-            pipe.execute()
+            keys, args = apply_args(pipe.command_stack)
+            pipe.reset()
+            store._apply(keys=keys, args=args)
+        if rel is not None:
+            store.released_by_commit(rel)
 
     def groups(self) -> list[list]:
         """The buffered writes as per-slot groups of ``op(pipe)`` calls, data before indexes."""
@@ -147,8 +170,7 @@ class RedisTx:
 
         for cid, rec in self._contacts.items():
             ops(cid).append(lambda p, key=k.contact(cid), v=dumps(rec): p.set(key, v))
-        for cid, data in self._sessions.items():
-            v = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        for cid, v in self._sessions.items():
             ops(cid).append(lambda p, key=k.session(cid), v=v: p.set(key, v))
         for tid, cid in self._cancels.items():
             ops(cid).append(lambda p, key=k.timers(cid), tid=tid: p.hdel(key, tid))
@@ -184,3 +206,25 @@ class RedisTx:
         if self._audit:
             out.append([lambda p, rows=[dumps(e) for e in self._audit]: p.rpush(k.audit(), *rows)])
         return out
+
+
+_SCRIPT_NAMES = {lua.ADD_OUTBOUND: "ADD_OUTBOUND", lua.RELEASE_LOCK: "RELEASE_LOCK"}
+
+
+def apply_args(commands) -> tuple[list, list]:
+    """KEYS and ARGV of ``lua.APPLY`` for the commands a pipeline has queued
+    (``Pipeline.command_stack``: the ops above write through redis-py's own
+    command methods, so both commit paths share them)."""
+    keys: list = []
+    args: list = []
+    for command, _options in commands:
+        name = command[0]
+        if name == "EVAL":
+            nk = int(command[2])
+            name, cmd_keys, rest = _SCRIPT_NAMES[command[1]], command[3:3 + nk], command[3 + nk:]
+        else:
+            cmd_keys, rest = command[1:2], command[2:]
+        keys.extend(cmd_keys)
+        args.extend((name, len(cmd_keys), len(rest)))
+        args.extend(rest)
+    return keys, args

@@ -324,6 +324,9 @@ class SQLiteStore:
                 meta: dict | None = None, timeout: float = 10.0):
         return receive_then_lock(self, channel, provider_id, contact, text, received_at, meta, timeout)
 
+    def release_with_commit(self, contact: str) -> None:
+        pass  # the lock is released by the context manager (no round trip to save)
+
     def pending_inbound(self, contact: str) -> list[dict]:
         rows = self._read().execute(
             "SELECT channel, provider_id, contact, seq, text, received_at, meta FROM inbound "
@@ -424,3 +427,21 @@ class SQLiteStore:
             for n, raw in rows:
                 entry = pseudonymise(loads(raw), contact_id, token)
                 c.execute("UPDATE audit SET contact = ?, data = ? WHERE n = ?", (entry.get("contact"), dumps(entry), n))
+
+    # ------------------------------------------------------------ retention
+    def erase_outbound_texts(self, key_prefix: str, before: datetime, text: str = "") -> int:
+        with self._write() as c:
+            rows = c.execute("SELECT id, data FROM outbox WHERE created_at < ? AND status NOT IN ('queued', 'sending')",
+                             (ts(before),)).fetchall()
+            changed = []
+            for mid, raw in rows:
+                msg = loads(raw)
+                if str(msg.get("key") or "").startswith(key_prefix) and msg.get("text") != text:
+                    changed.append((dumps({**msg, "text": text}), mid))
+            c.executemany("UPDATE outbox SET data = ? WHERE id = ?", changed)
+            return len(changed)
+
+    def erase_inbound_text(self, contact: str, seq: int, text: str = "") -> bool:
+        with self._write() as c:
+            return c.execute("UPDATE inbound SET text = ? WHERE contact = ? AND seq = ? AND text != ?",
+                             (text, contact, seq, text)).rowcount > 0
