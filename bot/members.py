@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -44,7 +45,8 @@ def normalise_number(raw: str, region: str) -> str:
 
 
 def member_fields(roles: Iterable[str], name: str | None = None, lang: str | None = None, area: str | None = None,
-                  vetted: bool | None = None, trained: bool | None = None) -> dict[str, Any]:
+                  vetted: bool | None = None, trained: bool | None = None, languages: str | None = None,
+                  quiet: str | None = None) -> dict[str, Any]:
     roles = [r.strip().lower() for r in roles if r and r.strip()]
     bad = [r for r in roles if r not in ROLES]
     if bad:
@@ -61,7 +63,42 @@ def member_fields(roles: Iterable[str], name: str | None = None, lang: str | Non
         fields["vetted"] = bool(vetted)
     if trained is not None:
         fields["trained"] = bool(trained)
+    if languages:
+        fields["languages"] = parse_languages(languages)
+    if quiet:
+        fields["quiet_start"], fields["quiet_end"] = parse_quiet(quiet)
     return fields
+
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-3])(?::([0-5]\d))?$")
+QUIET_OFF = {"off", "none", "no", "never"}
+
+
+def parse_languages(raw: str) -> list[str]:
+    """ "en,es", "es en", "EN;es" -> ["en", "es"]: the languages a peer
+    volunteer gets posts in (bot/services/peer.py; without it, their own lang)."""
+    langs = list(dict.fromkeys(p.lower() for p in re.split(r"[\s,;/]+", str(raw)) if p))
+    bad = [p for p in langs if p not in LANGS]
+    if bad:
+        raise MemberError(f"unknown language {bad[0]!r} in languages ({' or '.join(LANGS)})")
+    if not langs:
+        raise MemberError("languages needs at least one language, like en,es")
+    return langs
+
+
+def parse_quiet(raw: str) -> tuple[str, str]:
+    """ "22:00-07:00", "22-7" -> ("22:00", "07:00"): a peer volunteer gets no
+    new posts from the first time until the second (line time). "off" ->
+    ("00:00", "00:00"): no quiet hours at all (start = end)."""
+    text = str(raw).strip().lower()
+    if text in QUIET_OFF:
+        return "00:00", "00:00"
+    parts = [p.strip() for p in re.split(r"\s*(?:-|–|to|a)\s*", text) if p.strip()]
+    times = [_CLOCK.match(p) for p in parts]
+    if len(parts) != 2 or not all(times):
+        raise MemberError(f"quiet hours look like 22:00-07:00 (or off), not {raw!r}")
+    start, end = (f"{int(m.group(1)):02d}:{m.group(2) or '00'}" for m in times)
+    return start, end
 
 
 @dataclass
@@ -74,7 +111,8 @@ class ImportReport:
 def read_csv(lines: Iterable[str], region: str) -> Iterable[tuple[int, str | None, dict | None, str | None]]:
     """Yield (line number, number, fields, error) per data row of a roster CSV.
 
-    Columns: number, roles (separated by ; or spaces), name, lang, area, vetted, trained."""
+    Columns: number, roles (separated by ; or spaces), name, lang, area, vetted, trained,
+    and for peer volunteers languages ("en es") and quiet ("22:00-07:00")."""
     reader = csv.DictReader(lines)
     if not reader.fieldnames or "number" not in [f.strip().lower() for f in reader.fieldnames]:
         yield 1, None, None, "the first line must name the columns, with at least 'number' and 'roles'"
@@ -88,7 +126,8 @@ def read_csv(lines: Iterable[str], region: str) -> Iterable[tuple[int, str | Non
             fields = member_fields(roles, row.get("name") or None, (row.get("lang") or "").lower() or None,
                                    row.get("area") or None,
                                    (row.get("vetted", "").lower() in TRUE) if "vetted" in row else None,
-                                   (row.get("trained", "").lower() in TRUE) if "trained" in row else None)
+                                   (row.get("trained", "").lower() in TRUE) if "trained" in row else None,
+                                   row.get("languages") or None, row.get("quiet") or None)
         except MemberError as exc:
             yield line, None, None, str(exc)
             continue

@@ -8,7 +8,8 @@ Example::
         with: {text: "{said}"}
         save: heard
         on: {rated: rated, reported: reported, answered: answered, nothing: nothing_to_rate,
-             no_reply: no_reply_yet, new: begin_new, status: begin, closed: begin, leave: leave, crisis: done}
+             no_reply: no_reply_yet, new: begin_new, status: begin, closed: begin, leave: leave, crisis: done,
+             contact: refused_contact}
       goto: begin
 
 * ``1``, ``2``, ``3`` rate the newest unrated reply: helpful, not helpful,
@@ -20,17 +21,28 @@ Example::
   read here rather than as triggers.
 * Anything else writes back to the volunteer of the newest reply: screened
   for crisis words first (→ the crisis line, coordinators alerted, the post
-  closes as ``crisis``), then scrubbed, then relayed under pseudonyms.
+  closes as ``crisis``); a write-back that tries to exchange contacts (a
+  number, e-mail, link, @handle, address or name, or a phrase from
+  ``peer.contact_phrases`` such as "call me", "nos vemos") is not relayed, as
+  a volunteer's reply would not be (``contact``: the flow tells the person
+  why); anything else is scrubbed all the same, then relayed under pseudonyms.
+
+Every text screened here is marked for the retention job
+(``peer_erase.mark_inbound``): its copy in the inbound log is erased with the
+post's texts.
 
 Results: ``rated``, ``reported``, ``answered`` (data ``peer``: the volunteer's
-name), ``nothing`` (no reply to rate), ``no_reply`` (nobody to write back to
-yet), ``new``, ``status``, ``leave``, ``closed`` (no open post), ``crisis``.
+name), ``contact`` (refused; ``peer`` as for ``answered``), ``nothing`` (no
+reply to rate), ``no_reply`` (nobody to write back to yet), ``new``,
+``status``, ``leave``, ``closed`` (no open post), ``crisis``.
 """
 from __future__ import annotations
 
 from ..engine.inputs.normalize import normalize
 from ..engine.model import ActionResult
 from ..services import peer
+from ..services.peer_erase import mark_inbound
+from ..services.peer_moderate import contact_attempt
 from ..services.peer_scrub import scrub
 from .base import Action
 
@@ -41,7 +53,8 @@ _RATING_WORDS = {"1": "1", "2": "2", "3": "3", "one": "1", "two": "2", "three": 
 class PeerListen(Action):
     name = "peer_listen"
     params = {"text": True}
-    results = ("rated", "reported", "answered", "nothing", "no_reply", "new", "status", "leave", "closed", "crisis")
+    results = ("rated", "reported", "answered", "contact", "nothing", "no_reply", "new", "status", "leave", "closed",
+               "crisis")
     outputs = ("peer",)
 
     def run(self, ctx, params):
@@ -53,6 +66,9 @@ class PeerListen(Action):
         me = ctx.contact
         lang = catalog.lang_for(me.lang)
         live = peer.live_posts(ctx, me.id)
+        rating = _RATING_WORDS.get(normalize(text))
+        if not rating:
+            mark_inbound(ctx, me.id)  # a post's thread (or crisis words): its log copy goes with the post
         if peer.is_crisis(ctx, text):
             # Screened before anything else: with or without a reply yet, with
             # or without an open post, crisis words always get the crisis line
@@ -69,7 +85,6 @@ class PeerListen(Action):
             return ActionResult("closed", {"peer": ""})
         post = live[0]
         replies = peer.replies(ctx.store, post["id"])
-        rating = _RATING_WORDS.get(normalize(text))
         if rating:
             unrated = [r for r in replies if not r.get("rating")]
             if not unrated:
@@ -82,13 +97,19 @@ class PeerListen(Action):
                        and peer.is_peer(ctx.store.get_contact(r["peer"]))), None)
         if target is None:
             return ActionResult("closed", {"peer": ""})
+        volunteer_name = peer.peer_name(ctx, me.lang, target["peer_pseudonym"])
+        if contact_attempt(text, catalog, peer.region(ctx)):
+            # Refused, not scrubbed: the person learns why, as a volunteer does.
+            return ActionResult("contact", {"peer": volunteer_name}, (
+                peer.audit(ctx, post["pseudonym"], "peer.writeback_refused", code=post["code"], reason="contact",
+                           to=target["peer_pseudonym"]),))
         clean, kinds = scrub(text, catalog.text(lang, "peer.removed"), peer.region(ctx))
         reply_id = ctx.ids.next("pr")
         ctx.store.put_record(peer.REPLY, reply_id, {
             "id": reply_id, "post": post["id"], "peer": target["peer"], "peer_pseudonym": target["peer_pseudonym"],
             "text": clean, "rating": None, "by": "person", "created_at": ctx.now})
         volunteer = peer.contact(ctx.store, target["peer"])
-        return ActionResult("answered", {"peer": peer.peer_name(ctx, me.lang, target["peer_pseudonym"])}, (
+        return ActionResult("answered", {"peer": volunteer_name}, (
             ctx.say(volunteer, "peer.to_peer_writeback", code=post["code"], text=clean,
                     person=peer.person_name(ctx, volunteer.lang, post["pseudonym"])),
             peer.audit(ctx, post["pseudonym"], "peer.wrote_back", code=post["code"], to=target["peer_pseudonym"],

@@ -26,6 +26,7 @@ from datetime import timedelta
 
 from ..engine.model import ActionResult
 from ..services import peer
+from ..services.peer_erase import mark_inbound
 from ..services.peer_scrub import scrub
 from .base import Action
 
@@ -41,6 +42,7 @@ class PeerPost(Action):
         text = " ".join(str(params.get("text") or "").split())
         if peer.said(ctx.catalog, "peer.leave_words", text):  # STOP TALK typed instead of a post
             return ActionResult("leave", {"code": "", "asked": 0, "crisis_line": peer.crisis_line(ctx)})
+        mark_inbound(ctx, me.id)  # the post's copy in the inbound log goes with the post (peer_retention)
         lang = ctx.catalog.lang_for(me.lang)
         pseudonym = peer.ensure_pseudonym(ctx, me.id)
         post_id = ctx.ids.next("pp")

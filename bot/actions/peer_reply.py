@@ -28,6 +28,7 @@ from datetime import timedelta
 
 from ..engine.model import ActionResult
 from ..services import peer
+from ..services.peer_erase import mark_inbound
 from ..services.peer_moderate import check_reply
 from .base import Action
 
@@ -48,6 +49,7 @@ class PeerReply(Action):
         def done(result: str, key: str, code: str = "", **values) -> ActionResult:
             return ActionResult(result, {"code": code}, (ctx.say(me, key, code=code, **values),))
 
+        mark_inbound(ctx, me.id)  # sent or refused, the answer's inbound copy goes with the post's texts
         if not peer.is_peer(store.get_contact(me.id)):
             return done("blocked", "peer.reply_blocked")
         m = _CODE_THEN_TEXT.match(str(params.get("text") or ""))

@@ -12,11 +12,16 @@ As a flow action (e.g. a coordinator's "erase now")::
 
 Texts of ``peer.post`` and ``peer.reply`` records older than
 PEER_RETENTION_DAYS become "" (``erased: true``); the rest of the record
-(pseudonyms, codes, ratings) stays for tallies and the board. Posts older
-than PEER_OPEN_HOURS close. It schedules itself again while any text or
-open post is left.
+(pseudonyms, codes, ratings) stays for tallies and the board. The same
+texts elsewhere go too (``peer_erase``): the outbox rows peer support sent
+(keys ``peer.*``: the copies to volunteers, the person and coordinators) and
+the inbound log rows its actions read (posts, answers, write-backs, refused
+ones too) become "[erased]", keeping their delivery status and times. Posts
+older than PEER_OPEN_HOURS close. It schedules itself again while any text,
+mark or open post is left.
 
-Results: ``ok`` (data ``erased``: how many texts, ``closed``: how many posts).
+Results: ``ok`` (data ``erased``: how many record texts, ``closed``: how many
+posts, ``copies``: how many inbound and outbox texts).
 """
 from __future__ import annotations
 
@@ -24,12 +29,13 @@ from datetime import timedelta
 
 from ..engine.model import ActionResult
 from ..services import peer
+from ..services.peer_erase import erase_copies
 from .base import Action
 
 
 class PeerRetention(Action):
     name = "peer_retention"
-    outputs = ("erased", "closed")
+    outputs = ("erased", "closed", "copies")
 
     def run(self, ctx, params):
         store = ctx.store
@@ -56,8 +62,9 @@ class PeerRetention(Action):
                         left = True
                 if changed:
                     store.put_record(kind, str(row["id"]), row)
-        effects = [peer.schedule_retention(ctx)] if left else []
-        return ActionResult("ok", {"erased": erased, "closed": closed}, tuple(effects))
+        copies, marks_left = erase_copies(ctx, cutoff)
+        effects = [peer.schedule_retention(ctx)] if left or marks_left else []
+        return ActionResult("ok", {"erased": erased, "closed": closed, "copies": copies}, tuple(effects))
 
 
 ACTION = PeerRetention()

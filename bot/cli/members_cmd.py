@@ -33,12 +33,14 @@ def members() -> None:
 @click.option("--area")
 @click.option("--vetted", is_flag=True, default=None, help="A coordinator checked this helper.")
 @click.option("--trained", is_flag=True, default=None, help="This peer finished the training.")
-def add(number, roles, name, lang, area, vetted, trained) -> None:
+@click.option("--languages", help="Peer volunteers: the languages they get posts in, like en,es (default: --lang).")
+@click.option("--quiet", help="Peer volunteers: hours with no new posts, like 22:00-07:00 (line time), or off.")
+def add(number, roles, name, lang, area, vetted, trained, languages, quiet) -> None:
     """Add a member, or update one already on the roster."""
     cfg = from_env()
     try:
         num = normalise_number(number, cfg.default_region)
-        fields = member_fields(roles, name, lang, area, vetted, trained)
+        fields = member_fields(roles, name, lang, area, vetted, trained, languages, quiet)
     except MemberError as exc:
         raise click.UsageError(str(exc)) from None
     store = _store()
@@ -53,7 +55,7 @@ def add(number, roles, name, lang, area, vetted, trained) -> None:
 @members.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_(path: Path) -> None:
-    """Import a roster CSV (number, roles, name, lang, area, vetted, trained).
+    """Import a roster CSV (number, roles, name, lang, area, vetted, trained, languages, quiet).
 
     Good rows are kept, bad rows are reported by line; importing again updates."""
     from tqdm import tqdm
@@ -90,8 +92,11 @@ def list_(role, as_json) -> None:
         return
     for r in rows:
         flags = " ".join(f for f in ("vetted", "trained", "opted_out") if r.get(f))
+        peer = ""
+        if r.get("languages") or r.get("quiet_start"):
+            peer = f"\t{','.join(r.get('languages') or [])}\t{r.get('quiet_start') or ''}-{r.get('quiet_end') or ''}"
         click.echo(f"{r['id']}\t{','.join(r.get('roles') or [])}\t{r.get('name') or ''}\t{r.get('lang') or ''}\t"
-                   f"{r.get('area') or ''}\t{flags}")
+                   f"{r.get('area') or ''}\t{flags}{peer}")
 
 
 @members.command("remove")

@@ -14,6 +14,9 @@ Records (the web board lists open posts by pseudonym; keep these names):
   the post. The post's ``asked``/``replies`` are copies for the board; these
   small records and the replies are what decide, so two steps writing the
   same post at once cannot lose a peer or a reply.
+* ``peer.inbound`` {id: "<number>:<seq>", contact, seq, created_at}: an
+  inbound message a peer action read, for the retention job to erase its
+  copy in the inbound log (``peer_erase``).
 
 Contact fields: ``pseudonym`` (the 4 digits peers see as "Neighbour 4821"),
 ``peer_pseudonym`` (a volunteer's own 4 digits, "Volunteer 3310"; never the

@@ -9,6 +9,12 @@ member's value as it was.
 
 Forms name a member by an opaque reference (:func:`~bot.web.common.member_ref`),
 so a page never carries a full number; lists show numbers masked.
+
+``?pseudonym=3310`` (the lookup box) finds whose peer-support pseudonym that
+is: alerts name "Volunteer 3310" (a volunteer's ``peer_pseudonym``) and
+"Neighbour 4821" (the person's ``pseudonym``), and a coordinator acting on
+one needs the member row. Each lookup goes in the audit log under the
+pseudonym, so unmasking someone is on the record.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from ..members import LANGS, TRUE, MemberError, member_fields, normalise_number, read_csv, save_member
 from ..store.contacts import ROLES
 from .auth import guard
+from ..services.peer import digits_in
 from .common import find_member, mask, member_ref, rt
 from .i18n import t
 
@@ -43,9 +50,27 @@ def _audit(contact: str, what: str, **data) -> None:
 @bp.get("")
 def members():
     role = request.args.get("role") if request.args.get("role") in ROLES else None
-    rows = [_row(c) for c in rt().store.list_contacts(role)]
+    contacts = rt().store.list_contacts()
+    rows = [_row(c) for c in contacts if role is None or role in (c.get("roles") or ())]
     helpers = sorted((r for r in rows if "helper" in r["roles"]), key=lambda r: (-r["helped"], r["name"]))
-    return render_template("admin_members.html", rows=rows, helpers=helpers, roles=ROLES, langs=LANGS, role=role)
+    pseudonym = digits_in(request.args.get("pseudonym"))[:8]
+    found = _by_pseudonym(contacts, pseudonym) if pseudonym else []
+    return render_template("admin_members.html", rows=rows, helpers=helpers, roles=ROLES, langs=LANGS, role=role,
+                           pseudonym=pseudonym, asked=bool((request.args.get("pseudonym") or "").strip()),
+                           found=found)
+
+
+# contact field -> how the lookup names it (web.members.as_*)
+PSEUDONYM_FIELDS = (("peer_pseudonym", "as_volunteer"), ("pseudonym", "as_neighbour"))
+
+
+def _by_pseudonym(contacts: list[dict], pseudonym: str) -> list[dict]:
+    """Members whose volunteer or neighbour pseudonym is ``pseudonym`` (one at
+    most of each: pseudonyms are claimed), with which one it is."""
+    found = [{**_row(c), "as": label} for c in contacts for field, label in PSEUDONYM_FIELDS
+             if str(c.get(field) or "") == pseudonym]
+    _audit(f"peer:{pseudonym}", "peer.pseudonym_lookup", found=len(found))
+    return found
 
 
 def _ticked(form, name: str) -> bool | None:
