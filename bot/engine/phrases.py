@@ -29,6 +29,7 @@ from .inputs.normalize import normalize_keep_punct
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _NON_WORD = re.compile(r"[^0-9a-zñ]+")
 _RUNS = re.compile(r"(.)\1+")
+_LETTER = re.compile(r"[^\W\d_]")
 # A run of single letters: "f u c k", "f.u.c.k", "w-h-a-t-s" (3 or more).
 _SPACED = re.compile(r"(?<![0-9a-z])(?:[a-z][ .\-_*]){2,}[a-z](?![0-9a-z])")
 
@@ -199,6 +200,8 @@ class PhraseList:
         return True
 
     def find(self, text: str) -> str | None:
+        if not _LETTER.search(text):
+            return None  # "1", "3:30", "12 14": no phrase is made of digits and signs alone
         words = tokens(text, fold_v=True)
         if not words:
             return None
