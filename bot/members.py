@@ -5,6 +5,7 @@ import csv
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
@@ -35,13 +36,24 @@ class MemberError(ValueError):
 
 
 def normalise_number(raw: str, region: str) -> str:
+    """``raw`` as E.164, or MemberError. The same few thousand numbers text the
+    line again and again, and phonenumbers takes ~100 us per number: the
+    answers (refusals too) are cached."""
+    number, error = _normalise(str(raw).strip(), region)
+    if error:
+        raise MemberError(error)
+    return number
+
+
+@lru_cache(maxsize=8192)
+def _normalise(raw: str, region: str) -> tuple[str, str]:
     try:
-        num = phonenumbers.parse(str(raw).strip(), region)
+        num = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
-        raise MemberError(f"not a phone number: {raw!r} ({exc})") from None
+        return "", f"not a phone number: {raw!r} ({exc})"
     if not phonenumbers.is_valid_number(num):
-        raise MemberError(f"not a valid phone number: {raw!r}")
-    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+        return "", f"not a valid phone number: {raw!r}"
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164), ""
 
 
 def member_fields(roles: Iterable[str], name: str | None = None, lang: str | None = None, area: str | None = None,
