@@ -38,6 +38,16 @@ def test_a_plain_reply_is_relayed_translated_and_without_numbers():
     assert all(PARENT_ES not in m["text"] and TEACHER not in m["text"] for m in sent)
 
 
+def test_a_reply_that_begins_like_an_option_is_still_relayed_and_whole_options_still_work():
+    for text in ("Ask the teacher to call the office", "main door was locked", "a", "Pedir perdón, se durmió"):
+        store, line = alerted()
+        assert (TEACHER, "school.relay_to_teacher") in say(line, PARENT_EN, text), text
+    store, line = alerted()
+    assert say(line, PARENT_EN, "Main menu") == [(PARENT_EN, "main.menu")]
+    store, line = alerted()
+    assert say(line, PARENT_EN, "1")[0][0] == PARENT_EN
+
+
 def test_keywords_and_other_flows_commands_are_never_relayed():
     store, line = alerted()
     assert say(line, PARENT_EN, "NANNY") == [(PARENT_EN, "childcare.ask_name")]

@@ -110,6 +110,10 @@ class Engine:
                 }
                 for value, label, words in self.options(st, flow, roles)
             ]
+            if st.ask.other:
+                # any other text means something (a reply to a teacher): "Ask the
+                # school to call" must not read as a prefix of "Ask for childcare"
+                spec["exact_only"] = True
         self._specs[cache_key] = spec
         return spec
 

@@ -15,6 +15,8 @@ Accepted, accents and case ignored: the option's number ("1"), a number word
 unambiguous prefix of one ("s" → Sí, "y" → Yes). The contact's language is
 tried first; other languages are accepted when they point at one option only.
 Example: options Sí/No, contact es, text "S" → ``Parsed(ok=True, value="yes")``.
+With ``exact_only: true`` (a question whose ``other:`` takes any other text as
+typed) only numbers, number words and whole labels or words count, no prefix.
 """
 from __future__ import annotations
 
@@ -176,7 +178,10 @@ class ChoiceKind:
                             break
             return hits
 
-        for stage in (lambda: exact(own), lambda: exact(others), lambda: prefix(own), lambda: prefix(others)):
+        stages = [lambda: exact(own), lambda: exact(others)]
+        if not spec.get("exact_only"):
+            stages += [lambda: prefix(own), lambda: prefix(others)]
+        for stage in stages:
             got = _pick(stage())
             if got is False:
                 return _FAIL
