@@ -197,6 +197,10 @@ class Conductor:
                    "channel": to_channel, "status": "queued", "created_at": now}
             if effect.extra:
                 msg = {**dict(effect.extra), **msg}  # never overrides the row's own fields
+            if effect.to != contact.id and not contact.id.startswith(JOB_PREFIX):
+                # whose step wrote it (a relayed note, a post, a reply): erasing that
+                # member erases their words here too (Store.forget_contact)
+                msg["by"] = contact.id
             tx.add_outbound(msg)
             sent.append(msg)
         elif isinstance(effect, UpdateContact):

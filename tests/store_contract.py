@@ -698,6 +698,17 @@ class StoreContract:
         assert list(store.audit_entries(A)) == [] and len(list(store.audit_entries("anon-1"))) == 1
         assert store.record_inbound("sms", "SM9", A, "again", T0) == 1  # a fresh start if they come back
 
+    def test_forget_contact_erases_their_words_in_messages_to_others(self, store):
+        store.add_outbound({**msg("m1", to=B), "text": "Ana: the key is under the mat", "by": A})
+        store.add_outbound({**msg("m2", to=B), "text": "Your visit is tomorrow"})
+        store.add_outbound({**msg("m3", to=C), "text": "Luis: see you", "by": B})
+        store.mark_outbound("m1", "delivered", T0, provider_id="P1")
+        store.forget_contact(A, "anon-1")
+        rows = {m["id"]: m for m in store.list_outbound()}
+        assert rows["m1"]["text"] == "[erased]" and "by" not in rows["m1"]
+        assert rows["m1"]["status"] == "delivered" and rows["m1"]["provider_id"] == "P1" and rows["m1"]["to"] == B
+        assert rows["m2"]["text"] == "Your visit is tomorrow" and rows["m3"]["by"] == B
+
     def test_inbound_log_holds_pending_texts_and_handled_ones_while_kept(self, store):
         store.record_inbound("sms", "SM1", A, "hola", T0)
         store.record_inbound("sms", "SM2", A, "1", T0 + timedelta(seconds=1))

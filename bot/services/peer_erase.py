@@ -21,11 +21,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..store import base as store_base
+
 INBOUND = "peer.inbound"
 # every text peer support sends has a peer.* locale key; crisis.* alerts quote
 # what someone wrote anywhere on the line
 OUTBOX_KEYS = ("peer.", "crisis.")
-ERASED = "[erased]"
+ERASED = store_base.ERASED
 
 
 def mark_inbound(ctx, number: str) -> None:

@@ -37,6 +37,10 @@ from typing import Any, Iterable, Protocol
 from ..engine.model import Session
 
 
+# what an erased text reads (data rights, retention)
+ERASED = "[erased]"
+
+
 class Tx(Protocol):
     # contacts (dicts as in bot.store.contacts.new_record)
     def get_contact(self, contact_id: str) -> dict | None: ...
@@ -155,6 +159,8 @@ class Store(Protocol):
         """Every record kind with at least one record, sorted."""
 
     def forget_contact(self, contact_id: str, token: str) -> None:
+        # (also: outbox rows to others that this contact's steps wrote, field
+        # ``by``, keep their status and times but their text becomes ERASED)
         """Erase what the store core holds of a contact: its record, session,
         timers, inbound log and the outbox rows to it. Audit entries and record
         claims are kept with ``token`` in place of the id (see :func:`pseudonymise`). Running it

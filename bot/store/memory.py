@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterator
 
 from ..engine.model import Session
-from .base import pseudonymise, receive_then_lock
+from .base import ERASED, pseudonymise, receive_then_lock
 from .contacts import new_record
 from .rates import gcra
 
@@ -275,6 +275,9 @@ class MemoryStore:
             for key in [k for k, e in self.inbound.items() if e["contact"] == contact_id]:
                 del self.inbound[key]
             self.outbox[:] = [m for m in self.outbox if m["to"] != contact_id]
+            for i, m in enumerate(self.outbox):
+                if m.get("by") == contact_id:
+                    self.outbox[i] = {k: v for k, v in m.items() if k != "by"} | {"text": ERASED}
             for key in [k for k, who in self.claims.items() if who == contact_id]:
                 self.claims[key] = token
             self.audit_log[:] = [pseudonymise(e, contact_id, token) for e in self.audit_log]

@@ -67,7 +67,7 @@ from redis.retry import Retry
 
 from ..engine.model import Session
 from . import redis_scripts as lua
-from .base import pseudonymise
+from .base import ERASED, pseudonymise
 from .redis_keys import SEEN_TTL, Keys, dumps, epoch, loads
 from .redis_tx import RedisTx
 
@@ -460,6 +460,7 @@ class RedisStore:
             pipe.zrem(k.out_queue(), *[m for m in members if m])
         pipe.delete(k.out_to(contact_id))
         pipe.execute()
+        self._erase_written_by(contact_id)
         for key in self.r.scan_iter(match=f"{k.p}:{{r:*}}:claim:*", count=500):  # a claim keeps, by token
             self.r.set(key, token, xx=True) if self.r.get(key) == contact_id else None
         # the audit list is append only, so an index stays the entry it was read at
@@ -468,6 +469,24 @@ class RedisStore:
             if contact_id in raw:
                 pipe.lset(k.audit(), i, dumps(pseudonymise(loads(raw), contact_id, token)))
         pipe.execute()
+
+    def _erase_written_by(self, contact_id: str, chunk: int = 1000) -> None:
+        """Their words in messages to others (field ``by``): no index, so every
+        message is looked at, a thousand per round trip (an erasure is rare)."""
+        k, who = self.keys, dumps(contact_id)
+        ids = self.r.zrange(k.out_all(), 0, -1)
+        for start in range(0, len(ids), chunk):
+            part = ids[start:start + chunk]
+            read = self.r.pipeline(transaction=False)
+            for mid in part:
+                read.hget(k.out_msg(mid), "by")
+            mine = [mid for mid, by in zip(part, read.execute()) if by == who]
+            if mine:
+                write = self.r.pipeline(transaction=True)  # one slot: {out}
+                for mid in mine:
+                    write.hset(k.out_msg(mid), "text", dumps(ERASED))
+                    write.hdel(k.out_msg(mid), "by")
+                write.execute()
 
     # ------------------------------------------------------------ retention
     # Compare-and-set: a row deleted (forget_contact) or changed meanwhile is left alone.

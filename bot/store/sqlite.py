@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..engine.model import Session
-from .base import pseudonymise, receive_then_lock
+from .base import ERASED, pseudonymise, receive_then_lock
 from .contacts import new_record
 from .rates import gcra
 from .sqlite_schema import SCHEMA, SCHEMA_VERSION, dt, dumps, index_value, loads, ts
@@ -420,6 +420,11 @@ class SQLiteStore:
                         "DELETE FROM sessions WHERE contact = ?", "DELETE FROM timers WHERE contact = ?",
                         "DELETE FROM inbound WHERE contact = ?", 'DELETE FROM outbox WHERE "to" = ?'):
                 c.execute(sql, (contact_id,))
+            for mid, raw in c.execute("SELECT id, data FROM outbox WHERE instr(data, ?) > 0", (contact_id,)).fetchall():
+                msg = loads(raw)
+                if msg.get("by") == contact_id:  # their words in a message to someone else
+                    msg.pop("by")
+                    c.execute("UPDATE outbox SET data = ? WHERE id = ?", (dumps({**msg, "text": ERASED}), mid))
             c.execute("UPDATE claims SET claimer = ? WHERE claimer = ?", (token, contact_id))
             # the id may sit anywhere in an entry's data, not only in its contact column
             rows = c.execute("SELECT n, data FROM audit WHERE contact = ? OR instr(data, ?) > 0",

@@ -2,7 +2,8 @@
 
 Export (JSON): the contact record, the session, the messages the store still
 holds (their texts: ``store.inbound_log``; the outbox rows to them), every record
-with a top-level field equal to their number, and audit entries mentioning them.
+with a top-level field equal to their number, and audit entries mentioning them;
+any other member's number in them reads ``[another member]``.
 
 Erase keeps only what the ledger and the audit must keep, anonymised:
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from datetime import datetime, timezone
 from typing import Any
@@ -78,18 +80,36 @@ def their_records(store: Any, number: str) -> dict[str, list[dict]]:
     return out
 
 
+# a member's number or Telegram id inside any text or field of an export
+_ADDRESS = re.compile(r"(?:\+|tg:)\d{6,15}")
+ANOTHER = "[another member]"
+
+
+def others_hidden(value: Any, number: str) -> Any:
+    """``value`` with every number but ``number`` replaced: a shared record (a
+    cleaning job, a childcare request) names the other member too, and no
+    member ever sees another's number."""
+    if isinstance(value, str):
+        return _ADDRESS.sub(lambda m: m.group(0) if m.group(0) == number else ANOTHER, value)
+    if isinstance(value, dict):
+        return {others_hidden(k, number): others_hidden(v, number) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [others_hidden(v, number) for v in value]
+    return value
+
+
 def export(store: Any, number: str) -> dict:
     session = store.get_session(number)
-    return jsonable({
+    return jsonable(others_hidden({
         "number": number,
         "exported_at": datetime.now(timezone.utc),
         "contact": store.get_contact(number),
         "session": session.to_dict() if session else None,
         "inbound": store.inbound_log(number),
-        "outbound": store.list_outbound(to=number, limit=100000),
+        "outbound": store.list_outbound(to=number, limit=100000),  # "by" names whoever's step sent it
         "records": their_records(store, number),
         "audit": [e for e in store.audit_entries() if mentions(e, number)],
-    })
+    }, number))
 
 
 def token_for(store: Any, number: str) -> str:

@@ -167,3 +167,28 @@ def test_erase_takes_the_tasks_and_notes_of_their_cleaning_jobs(store):
     rights.erase(store, A)
     assert store.get_record("cleaning.task", "J1.1") is None and store.get_record("cleaning.note", "n1") is None
     assert store.get_record("cleaning.task", "J2.1")["text"] == "kitchen"
+
+
+@pytest.mark.parametrize("factory", available())
+def test_a_relayed_note_is_erased_with_its_writer_and_never_shows_the_writer_in_an_export(factory, tmp_path):
+    from bot.conversation import Conductor
+    from bot.engine.model import CounterIds
+    from support import NOW, engine
+
+    store = factory(tmp_path)
+    cleaner, client = "+14155550202", "+14155550101"
+    store.upsert_contact(client, roles=["client"], lang="en", name="Ana", cleaning_job="cj1")
+    store.upsert_contact(cleaner, roles=["cleaner"], lang="en", name="Rosa", cleaning_job="cj1")
+    store.put_record("cleaning.job", "cj1", {"id": "cj1", "client": client, "cleaner": cleaner, "status": "active",
+                                             "client_lang": "en", "cleaner_lang": "en", "code": "100",
+                                             "created_at": NOW.isoformat(), "list_sent": True})
+    line = Conductor(engine(), store, CounterIds())
+    line.message(cleaner, "HERE", NOW)
+    line.message(cleaner, "The key is under the blue mat", NOW)
+    [note] = [m for m in store.list_outbound(to=client) if "blue mat" in m["text"]]
+    assert note["by"] == cleaner
+    assert cleaner not in json.dumps(rights.export(store, client))  # the client's export: not the cleaner's number
+    rights.erase(store, cleaner)
+    [note] = [m for m in store.list_outbound(to=client) if m["id"] == note["id"]]
+    assert note["text"] == "[erased]" and "by" not in note
+    assert all("blue mat" not in m["text"] for m in store.list_outbound())
