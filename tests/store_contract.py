@@ -698,6 +698,18 @@ class StoreContract:
         assert list(store.audit_entries(A)) == [] and len(list(store.audit_entries("anon-1"))) == 1
         assert store.record_inbound("sms", "SM9", A, "again", T0) == 1  # a fresh start if they come back
 
+    def test_get_timer_shows_a_scheduled_timer_until_it_fires_or_is_cancelled(self, store):
+        store.add_timer("job:x.ring:R1", "job:x.ring:R1", T0 + timedelta(minutes=5), "x_ring", {"request": "R1"})
+        store.add_timer("t2", A, T0 + timedelta(minutes=1), "timeout", {})
+        assert store.get_timer("job:x.ring:R1") == {"id": "job:x.ring:R1", "contact": "job:x.ring:R1",
+                                                    "at": T0 + timedelta(minutes=5), "event": "x_ring",
+                                                    "data": {"request": "R1"}}
+        assert store.get_timer("nope") is None
+        store.cancel_timer("job:x.ring:R1")
+        assert store.get_timer("job:x.ring:R1") is None
+        assert [t["id"] for t in store.claim_due_timers(T0 + timedelta(minutes=2))] == ["t2"]
+        assert store.get_timer("t2") is None  # fired: gone
+
     def test_forget_contact_erases_their_words_in_messages_to_others(self, store):
         store.add_outbound({**msg("m1", to=B), "text": "Ana: the key is under the mat", "by": A})
         store.add_outbound({**msg("m2", to=B), "text": "Your visit is tomorrow"})

@@ -83,7 +83,7 @@ class ChildcareAccept(Action):
         req = {**req, "status": COVERED, "helper": me, "covered_at": ctx.now}
         save(ctx, req)
         helper = ctx.store.get_contact(me)
-        effects = stop_jobs(ctx, req, "ring")
+        effects = stop_jobs(ctx, req, "ring", "expire")  # a request with a helper never expires
         effects.append(ctx.schedule_job("childcare_pickup_check", req["pickup_at"], JOB_PICKUP.format(req["id"]),
                                         request=req["id"]))
         effects += tell(ctx, req["parent"], "childcare.parent_covered", **values(ctx, req, helper=first_name(helper)))

@@ -106,6 +106,11 @@ class Store(Protocol):
 
 
     # timers
+    def get_timer(self, timer_id: str) -> dict | None:
+        """A scheduled timer ({id, contact, at, event, data}) without claiming
+        it, or None (fired, cancelled, never set): the board shows when a
+        job is due."""
+
     def claim_due_timers(self, now: datetime, limit: int = 100) -> list[dict]:
         """Remove and return timers due at ``now`` (``at <= now``), earliest first, as
         dicts with id, contact, at, event, data; each is returned to one caller only.

@@ -121,6 +121,11 @@ class MemoryStore:
         with self._lock:
             self.timers.pop(timer_id, None)
 
+    def get_timer(self, timer_id: str) -> dict | None:
+        with self._lock:
+            t = self.timers.get(timer_id)
+            return copy.deepcopy(t) if t is not None else None
+
     def claim_due_timers(self, now: datetime, limit: int = 100) -> list[dict]:
         with self._lock:
             due = sorted((t for t in self.timers.values() if t["at"] <= now), key=lambda t: (t["at"], t["id"]))

@@ -288,6 +288,15 @@ class RedisStore:
         pipe.execute()
 
     # ------------------------------------------------------------ timers
+    def get_timer(self, timer_id: str) -> dict | None:
+        k = self.keys
+        cid = self.r.hget(k.timer_owner(), timer_id)
+        raw = self.r.hget(k.timers(cid), timer_id) if cid is not None else None
+        if raw is None:
+            return None
+        t = loads(raw)
+        return {"id": timer_id, "contact": cid, "at": t["at"], "event": t["event"], "data": t["data"]}
+
     def claim_due_timers(self, now: datetime, limit: int = 100) -> list[dict]:
         k = self.keys
         flat = self._claim_timers(keys=[k.schedule(), k.timer_owner()], args=[epoch(now), limit])

@@ -240,6 +240,11 @@ class SQLiteStore:
         with self._write() as c:
             c.execute("DELETE FROM timers WHERE id = ?", (timer_id,))
 
+    def get_timer(self, timer_id: str) -> dict | None:
+        row = self._read().execute("SELECT id, contact, at, event, data FROM timers WHERE id = ?",
+                                   (timer_id,)).fetchone()
+        return {"id": row[0], "contact": row[1], "at": dt(row[2]), "event": row[3], "data": loads(row[4])} if row else None
+
     def claim_due_timers(self, now: datetime, limit: int | None = 100) -> list[dict]:
         with self._write() as c:
             rows = c.execute("SELECT id, contact, at, event, data FROM timers WHERE at <= ? ORDER BY at, id LIMIT ?",

@@ -5,12 +5,10 @@ Each section names the fields it shows; a kind nobody has written yet, or a
 field a record lacks, just shows nothing. Numbers never appear: helpers
 show by name (else masked), peer posts by pseudonym only.
 
-Timers: the store has no way to list its timers, so the board works out a
-childcare request's from what the jobs are scheduled from (the service's own
-rules, bot/services/childcare*.py): the next ring CHILDCARE_RING_MINUTES after
-the last ``childcare.ring`` audit entry while nobody said yes; the pick-up
-check at the pick-up time; the expiry CHILDCARE_GRACE_MINUTES after it while
-nobody said yes. A school alert goes out at its ``due_at``.
+Timers: a childcare request's jobs as the store has them scheduled
+(``store.get_timer``): the next ring, the pick-up check, the expiry; a job
+that fired or was cancelled no longer shows. A school alert goes out at its
+``due_at``.
 """
 from __future__ import annotations
 
@@ -19,8 +17,8 @@ from typing import Any, Callable
 
 from flask import Blueprint, render_template
 
-from ..services import childcare, int_setting
-from ..services.childcare_dispatch import has_helper, still_looking
+from ..actions.base import job_timer_id
+from ..services import childcare
 from .auth import guard
 from .common import mask, rt, when
 from .i18n import t
@@ -78,35 +76,21 @@ def _answered(r: dict) -> str:
     return ", ".join(out)
 
 
-def _minutes(name: str) -> int:
-    return int_setting(rt().cfg.service_settings(), name, childcare.SETTINGS[name][0])
-
-
-def _last_ring(r: dict) -> datetime | None:
-    rings = [_aware(e.get("at")) for e in rt().store.audit_entries(r.get("parent"))
-             if e.get("what") == "childcare.ring" and (e.get("data") or {}).get("request") == r.get("id")]
-    rings = [at for at in rings if at]
-    return max(rings) if rings else _aware(r.get("created_at"))
+# the jobs a childcare request schedules (bot/services/childcare*.py), as the board names them
+JOBS = ((childcare.JOB_RING, "board.timer_ring"), (childcare.JOB_PICKUP, "board.timer_pickup"),
+        (childcare.JOB_EXPIRE, "board.timer_expire"))
 
 
 def timers(r: dict, now: datetime) -> list[tuple[str, datetime]]:
-    """The jobs still ahead for a childcare request, soonest first: (what, when)."""
-    pickup = _aware(r.get("pickup_at"))
-    if pickup is None or r.get("status") not in CHILDCARE_OPEN:
+    """The jobs still scheduled for a childcare request, soonest first: (what, when)."""
+    if r.get("status") not in CHILDCARE_OPEN:
         return []
-    out = []
-    looking = still_looking(r)
-    if looking and r.get("status") == childcare.OPEN:
-        last = _last_ring(r)
-        if last is not None:
-            ring_at = last + timedelta(minutes=_minutes("CHILDCARE_RING_MINUTES"))
-            if ring_at < pickup:  # a ring at or after the pick-up does nothing
-                out.append((t("board.timer_ring"), ring_at))
-    reason = "no_helper" if looking else "no_pickup" if has_helper(r) else None
-    if reason and reason not in (r.get("escalations") or ()) and pickup > now:
-        out.append((t("board.timer_pickup"), pickup))
-    if looking:
-        out.append((t("board.timer_expire"), pickup + timedelta(minutes=_minutes("CHILDCARE_GRACE_MINUTES"))))
+    store, out = rt().store, []
+    for key, label in JOBS:
+        timer = store.get_timer(job_timer_id(key.format(r.get("id"))))
+        at = _aware(timer["at"]) if timer else None
+        if at is not None:
+            out.append((t(label), at))
     return sorted(out, key=lambda pair: pair[1])
 
 

@@ -7,6 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.engine.model import CancelTimer, Schedule
+from bot.services.childcare import JOB_EXPIRE, JOB_PICKUP, JOB_RING
+from test_childcare_support import run
+
 PARENT, ROSA, ANA, LUIS = "+14155550188", "+14155550177", "+14155550166", "+14155550155"
 
 
@@ -34,66 +38,55 @@ def board(admin):
     return app, client, store
 
 
-def test_an_open_request_shows_asked_answers_and_its_next_timers(board):
+def apply(store, result):
+    """What the conductor does with an action's timers."""
+    for e in result.effects:
+        if isinstance(e, Schedule):
+            store.add_timer(e.timer_id, e.contact, e.at, e.event, dict(e.data))
+        elif isinstance(e, CancelTimer):
+            store.cancel_timer(e.timer_id)
+    return result
+
+
+def make_request(store, now, pickup):
+    store.upsert_contact(PARENT, roles=["parent"], name="Eva", area="Eastside", lang="en")
+    for n in (ROSA, ANA, LUIS):
+        store.upsert_contact(n, area="Eastside", lang="en", on_duty=True)
+    made = apply(store, run("childcare_request", store, PARENT, {"child_name": "Leo", "child_age": 6, "place": "Lincoln",
+                                                                "pickup_at": pickup}, now))
+    return store.get_record("childcare.request", made.data["id"])
+
+
+def scheduled(store, req, key):
+    return store.get_timer(f"job:{key.format(req['id'])}")["at"]
+
+
+def test_an_open_request_shows_asked_answers_and_the_jobs_the_service_scheduled(board):
     app, client, store = board
     now = datetime.now(timezone.utc)
     pickup = now + timedelta(hours=1)
-    store.put_record("childcare.request", "R1", {
-        "id": "R1", "code": "K7", "status": "open", "parent": PARENT, "child_name": "Leo", "place": "Lincoln",
-        "pickup_at": pickup, "asked": [ROSA, ANA], "ring": 1, "helper": None, "created_at": now - timedelta(minutes=3),
-        "escalations": []})
-    store.audit({"at": now - timedelta(minutes=2), "contact": PARENT, "what": "childcare.ring",
-                 "data": {"request": "R1", "ring": 1, "asked": [ROSA, ANA]}})
-    store.put_record("childcare.answer", "N1", {"id": "N1", "request": "R1", "helper": ANA, "answer": "no"})
-    row = row_of(client.get("/admin/board").text, "K7")
-    assert "Rosa, Ana" in row and "Ana: no" in row  # asked, and who answered
-    ring = now + timedelta(minutes=3)  # CHILDCARE_RING_MINUTES (5) after the last ring
-    expiry = pickup + timedelta(minutes=30)  # CHILDCARE_GRACE_MINUTES after the pick-up
+    req = make_request(store, now, pickup)
+    store.put_record("childcare.answer", "N1", {"id": "N1", "request": req["id"], "helper": ANA, "answer": "no"})
+    row = row_of(client.get("/admin/board").text, req["code"])
+    assert "Ana: no" in row and "Rosa" in row  # asked, and who answered
     timers = re.findall(r"(next ring|pick-up check|expires) (\d\d:\d\d) \(in (\d+) min\)", row)
-    assert [(w, at) for w, at, _ in timers] == [("next ring", clock(ring)), ("pick-up check", clock(pickup)),
-                                                ("expires", clock(expiry))]
-    assert int(timers[0][2]) in (2, 3) and int(timers[1][2]) in (59, 60)
+    assert [(w, at) for w, at, _ in timers] == [
+        ("next ring", clock(scheduled(store, req, JOB_RING))), ("pick-up check", clock(pickup)),
+        ("expires", clock(scheduled(store, req, JOB_EXPIRE)))]
+    assert int(timers[0][2]) in (4, 5) and int(timers[1][2]) in (59, 60)
 
 
-def test_ring_minutes_come_from_the_settings(make_app, line):
-    from dataclasses import replace
-
-    from web_support import login
-
-    app = make_app(cfg=replace(line, extra={"CHILDCARE_RING_MINUTES": "12"}))
-    client = app.test_client()
-    assert login(client).status_code == 302
-    now = datetime.now(timezone.utc)
-    store_of(app).put_record("childcare.request", "R1", {
-        "id": "R1", "code": "K9", "status": "open", "parent": PARENT, "pickup_at": now + timedelta(hours=2),
-        "asked": [], "helper": None, "created_at": now})
-    row = row_of(client.get("/admin/board").text, "K9")
-    assert re.search(r"next ring \d\d:\d\d \(in 1[12] min\)", row)
-
-
-def test_a_covered_request_shows_its_helper_and_only_the_pickup_check(board):
+def test_a_yes_leaves_only_the_pickup_check_and_a_call_off_leaves_nothing(board):
     app, client, store = board
     now = datetime.now(timezone.utc)
-    pickup = now + timedelta(minutes=40)
-    store.put_record("childcare.request", "R2", {
-        "id": "R2", "code": "K8", "status": "open", "parent": PARENT, "pickup_at": pickup, "asked": [ROSA, LUIS],
-        "helper": None, "created_at": now})
-    # the YES is decided by the claim record before the request is saved again
-    store.put_record("childcare.claimed", "R2", {"id": "R2", "by": LUIS, "at": now})
-    row = row_of(client.get("/admin/board").text, "K8")
-    assert "Luis: yes" in row and "covered" in row
+    req = make_request(store, now, now + timedelta(minutes=40))
+    apply(store, run("childcare_accept", store, LUIS, {"code": req["code"]}, now))
+    row = row_of(client.get("/admin/board").text, req["code"])
+    assert "Luis: yes" in row
     assert "pick-up check" in row and "next ring" not in row and "expires" not in row
-
-
-def test_a_request_past_its_pickup_with_no_helper_shows_only_its_expiry(board):
-    app, client, store = board
-    now = datetime.now(timezone.utc)
-    store.put_record("childcare.request", "R3", {
-        "id": "R3", "code": "K6", "status": "escalated", "parent": PARENT, "pickup_at": now - timedelta(minutes=10),
-        "asked": [ROSA], "helper": None, "created_at": now - timedelta(hours=1), "escalations": ["no_helper"]})
-    row = row_of(client.get("/admin/board").text, "K6")
-    assert "escalated" in row and re.search(r"expires \d\d:\d\d \(in (19|20) min\)", row)
-    assert "next ring" not in row and "pick-up check" not in row
+    store.cancel_timer(f"job:{JOB_PICKUP.format(req['id'])}")  # as the SAFE or a call-off does
+    row = row_of(client.get("/admin/board").text, req["code"])
+    assert "pick-up check" not in row
 
 
 def test_school_alerts_in_their_grace_window_show_when_they_go_out(board):
