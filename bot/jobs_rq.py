@@ -3,7 +3,8 @@
 ``kick()`` (called by the web process after a step queued messages) enqueues a
 ``send_outbox`` job. Each worker process also runs a ticker thread that fires
 due timers and sends whatever is leasable every second, so neither a lost job
-nor a dead worker strands a message: outbox leases are the sweeper.
+nor a dead worker strands a message: outbox leases are the sweeper. Every
+five minutes it also puts back timers that lost their schedule entry.
 """
 from __future__ import annotations
 
@@ -65,10 +66,20 @@ def send_outbox() -> int:
             return total
 
 
-def tick_forever(stop: threading.Event, interval: float = 1.0) -> None:
+#: how often a worker puts back timers whose data lost its schedule entry (a
+#: process that died between claiming a timer and taking its data, or between
+#: two per-slot commits on Cluster): a scan of every contact's timers
+ORPHAN_SWEEP_SECONDS = 300.0
+
+
+def tick_forever(stop: threading.Event, interval: float = 1.0, sweep_every: float = ORPHAN_SWEEP_SECONDS) -> None:
     rt = runtime()
+    next_sweep = time.monotonic()
     while not stop.is_set():
         try:
+            if time.monotonic() >= next_sweep and hasattr(rt.store, "reschedule_orphan_timers"):
+                next_sweep = time.monotonic() + sweep_every
+                rt.store.reschedule_orphan_timers()
             rt.pipeline.tick()
             send_outbox()
         except Exception:

@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import redis
@@ -349,4 +349,38 @@ def test_a_step_that_fails_still_frees_the_lock(raw):
     assert not raw.conn.exists(store.keys.lock(A)) and store.get_contact(A) is None
     with store.contact_lock(A, timeout=0.5):  # free for the next one
         pass
+    store.close()
+
+
+def test_the_workers_ticker_puts_back_a_timer_that_lost_its_schedule_entry(raw, tmp_path):
+    """A process that died between claiming a timer and taking its data (or
+    between two per-slot commits) leaves data with no schedule entry; the
+    worker's ticker sweeps them back and fires them."""
+    from bot import jobs_rq
+    from bot.config import Config
+    from bot.runtime import build
+    from support import ROOT
+
+    store = raw.store()
+    rt = build(Config(db_path=str(tmp_path / "x.db"), flows_dir=str(ROOT / "flows")), store=store, senders={},
+               start_jobs=False)
+    past = datetime.now(timezone.utc) - timedelta(minutes=1)
+    store.add_timer("t-lost", A, past, "timeout", {})
+    raw.conn.zrem(store.keys.schedule(), "t-lost")  # the crash window: data, no schedule entry
+    raw.conn.hdel(store.keys.timer_owner(), "t-lost")
+    due = store.claim_due_timers(datetime.now(timezone.utc), limit=1000)
+    assert "t-lost" not in [t["id"] for t in due]  # lost to the normal claim
+    jobs_rq._runtime, before = rt, jobs_rq._runtime
+    stop = threading.Event()
+    ticker = threading.Thread(target=jobs_rq.tick_forever, args=(stop, 0.05, 0.0))
+    try:
+        ticker.start()
+        deadline = time.monotonic() + 5
+        while raw.conn.hexists(store.keys.timers(A), "t-lost") and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        ticker.join(5)
+        jobs_rq._runtime = before
+    assert not raw.conn.hexists(store.keys.timers(A), "t-lost")  # swept back, claimed, fired
     store.close()
