@@ -1,28 +1,13 @@
 """vecina members child add|import|list: a coordinator registers children,
 writing the very record the CHILD / HIJO flow writes."""
-import pytest
-from click.testing import CliRunner
 from hypothesis import given, strategies as st
 
-from bot.cli import main
 from bot.services.childcare import CHILD
 from bot.services.childcare_kids import ChildError, parse_age, read_children_csv
-from bot.store.sqlite import SQLiteStore
 from test_childcare_support import PARENT, run
 
 NUMBER = "+14155552671"
 assert PARENT == NUMBER
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch):
-    monkeypatch.setenv("VECINA_DB", str(tmp_path / "v.db"))
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    invoke = lambda *args: runner.invoke(main, list(args), catch_exceptions=False)  # noqa: E731
-    invoke.store = lambda: SQLiteStore(str(tmp_path / "v.db"))
-    return invoke
 
 
 def test_a_coordinator_adds_a_child_as_the_flow_would(cli):

@@ -2,7 +2,6 @@
 from datetime import timedelta
 
 from bot.engine.model import ENDED, WAITING_INPUT, CounterIds, Event, Session
-from bot.store.memory import MemoryStore
 from support import NOW, OTHER, PARENT, conductor
 
 

@@ -1,20 +1,6 @@
 """vecina members and vecina outbox, on the embedded SQLite store."""
 import json
 
-import pytest
-from click.testing import CliRunner
-
-from bot.cli import main
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch):
-    monkeypatch.setenv("VECINA_DB", str(tmp_path / "v.db"))
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
-
 
 def test_add_list_update_remove(cli):
     out = cli("members", "add", "(415) 555-2671", "--role", "helper", "--name", "Rosa", "--area", "Eastside",
@@ -51,7 +37,6 @@ def test_import_keeps_good_rows_reports_bad_ones_by_line_and_updates_on_reimport
 
 
 def test_outbox_lists_recorded_messages_as_json(cli, tmp_path):
-    from datetime import datetime, timezone
 
     from bot.config import from_env
     from bot.runtime import build

@@ -4,24 +4,13 @@
 import json
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.cli import main
 from bot.members import MemberError, member_fields, parse_quiet, read_csv
 from bot.services import peer
 from bot.store.sqlite import SQLiteStore
 from test_peer_kit import PEER1, PEER2, PERSON, Line, sends
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch):
-    monkeypatch.setenv("VECINA_DB", str(tmp_path / "v.db"))
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
 
 
 def test_members_add_sets_languages_and_quiet_hours(cli):

@@ -1,19 +1,7 @@
 """vecina roster import, on the embedded SQLite store."""
-import pytest
-from click.testing import CliRunner
 
-from bot.cli import main
 
 TEACHER = "+14155550101"
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch):
-    monkeypatch.setenv("VECINA_DB", str(tmp_path / "v.db"))
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
 
 
 def store():

@@ -10,14 +10,9 @@ from pathlib import Path
 import click
 
 from ..config import from_env
+from .common import finish_import, number_arg, open_store
 from ..members import LANGS, MemberError, member_fields, normalise_number, read_csv, save_member
 from ..store.contacts import ROLES
-
-
-def _store():
-    from ..runtime import open_store
-
-    return open_store(from_env())
 
 
 @click.group()
@@ -43,7 +38,7 @@ def add(number, roles, name, lang, area, vetted, trained, languages, quiet) -> N
         fields = member_fields(roles, name, lang, area, vetted, trained, languages, quiet)
     except MemberError as exc:
         raise click.UsageError(str(exc)) from None
-    store = _store()
+    store = open_store()
     with store.transaction() as tx:
         existed = tx.get_contact(num) is not None
         tx.upsert_contact(num, **fields, **({} if existed else {"created_at": datetime.now(timezone.utc)}))
@@ -61,7 +56,7 @@ def import_(path: Path) -> None:
     from tqdm import tqdm
 
     cfg = from_env()
-    store = _store()
+    store = open_store()
     text = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     added = updated = 0
     errors = []
@@ -75,10 +70,7 @@ def import_(path: Path) -> None:
             added += 1
         else:
             updated += 1
-    for line, error in errors:
-        click.echo(f"{path}:{line}: {error}", err=True)
-    click.echo(f"{added} added, {updated} updated, {len(errors)} bad rows")
-    sys.exit(1 if errors else 0)
+    finish_import(path, added, updated, errors)
 
 
 @members.command("list")
@@ -86,7 +78,7 @@ def import_(path: Path) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def list_(role, as_json) -> None:
     """List members (numbers in full: this is the coordinator's own terminal)."""
-    rows = _store().list_contacts(role)
+    rows = open_store().list_contacts(role)
     if as_json:
         click.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=1))
         return
@@ -103,12 +95,8 @@ def list_(role, as_json) -> None:
 @click.argument("number")
 def remove(number) -> None:
     """Remove a member from the roster."""
-    cfg = from_env()
-    try:
-        num = normalise_number(number, cfg.default_region)
-    except MemberError as exc:
-        raise click.UsageError(str(exc)) from None
-    if not _store().remove_contact(num):
+    num = number_arg(number)
+    if not open_store().remove_contact(num):
         raise click.ClickException(f"{num} is not on the roster")
     click.echo(f"removed {num}")
 
@@ -163,7 +151,7 @@ def child_add(parent, name, age, place) -> None:
             raise ChildError("the child's first name is missing")
     except (MemberError, ChildError) as exc:
         raise click.UsageError(str(exc)) from None
-    store = _store()
+    store = open_store()
     problem = _parent_error(store, num)
     if problem:
         raise click.ClickException(problem)
@@ -181,7 +169,7 @@ def child_import(path: Path) -> None:
     from ..services.childcare_kids import read_children_csv
 
     cfg = from_env()
-    store = _store()
+    store = open_store()
     text = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     good, errors = [], []
     for line, row, error in read_children_csv(text, cfg.default_region):
@@ -191,10 +179,7 @@ def child_import(path: Path) -> None:
         else:
             good.append(row)
     added, updated = _save_children(store, good)
-    for line, error in errors:
-        click.echo(f"{path}:{line}: {error}", err=True)
-    click.echo(f"{added} added, {updated} updated, {len(errors)} bad rows")
-    sys.exit(1 if errors else 0)
+    finish_import(path, added, updated, errors)
 
 
 @child.command("list")
@@ -203,11 +188,7 @@ def child_list(parent) -> None:
     """The children registered for PARENT."""
     from ..services.childcare_kids import children
 
-    cfg = from_env()
-    try:
-        num = normalise_number(parent, cfg.default_region)
-    except MemberError as exc:
-        raise click.UsageError(str(exc)) from None
-    for kid in children(_store(), num):
+    num = number_arg(parent)
+    for kid in children(open_store(), num):
         age = "" if kid.get("age") is None else kid["age"]
         click.echo(f"{kid['name']}\t{age}\t{kid.get('place') or ''}")

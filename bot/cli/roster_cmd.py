@@ -8,13 +8,7 @@ from pathlib import Path
 import click
 
 from ..config import from_env
-from ..members import MemberError, normalise_number
-
-
-def _store():
-    from ..runtime import open_store
-
-    return open_store(from_env())
+from .common import finish_import, number_arg, open_store
 
 
 @click.group()
@@ -37,11 +31,8 @@ def import_(path: Path, teacher: str | None) -> None:
 
     cfg = from_env()
     if teacher:
-        try:
-            teacher = normalise_number(teacher, cfg.default_region)
-        except MemberError as exc:
-            raise click.UsageError(f"--teacher: {exc}") from None
-    store = _store()
+        teacher = number_arg(teacher, "--teacher")
+    store = open_store()
     text = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     added = updated = 0
     errors = []
@@ -59,10 +50,7 @@ def import_(path: Path, teacher: str | None) -> None:
     if added or updated:
         store.audit({"at": datetime.now(timezone.utc), "contact": teacher or "cli", "what": "school.roster_imported",
                      "data": {"file": path.name, "added": added, "updated": updated, "bad": len(errors)}})
-    for line, error in errors:
-        click.echo(f"{path}:{line}: {error}", err=True)
-    click.echo(f"{added} added, {updated} updated, {len(errors)} bad rows")
-    sys.exit(1 if errors else 0)
+    finish_import(path, added, updated, errors)
 
 
 @roster.command("grace")
@@ -75,7 +63,7 @@ def grace(school: str, minutes: int | None) -> None:
     from ..services.school import grace_minutes, school_key
 
     cfg = from_env()
-    store = _store()
+    store = open_store()
     key = school_key(school)
     if not key:
         raise click.UsageError("name the school")
