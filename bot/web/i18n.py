@@ -11,6 +11,7 @@ best match of the browser's ``Accept-Language``, else the line's DEFAULT_LANG.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, request, session
 
@@ -64,5 +65,13 @@ def lang_name(lang: str) -> str:
     return catalog.text(lang, "web.lang_name") if catalog.has(lang, "web.lang_name") else lang
 
 
+def lang_url(lang: str) -> str:
+    """This page in ``lang``: the same path and query (a member's page, a
+    filter), only ``lang`` changed."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", lang)]
+    return f"{request.path}?{urlencode(args)}"
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(t=t, current_lang=current_lang, web_langs=langs, lang_name=lang_name)
+    app.jinja_env.globals.update(t=t, current_lang=current_lang, web_langs=langs, lang_name=lang_name,
+                                 lang_url=lang_url)

@@ -92,12 +92,15 @@ def test_the_pages_in_spanish(admin, path, spanish):
 def test_the_language_switch_sticks_for_the_session(admin):
     app, client, _ = admin
     page = client.get("/admin/board").text
-    assert 'href="?lang=es"' in page and "Live board" in page
+    assert 'href="/admin/board?lang=es"' in page and "Live board" in page
     assert "Tablero en vivo" in client.get("/admin/board?lang=es").text
     assert "Ayuda dada" in client.get("/admin/members").text
     assert "Miembros" in client.get("/admin/members", headers={"Accept-Language": "en"}).text  # the choice wins
     assert "Members" in client.get("/admin/members?lang=en").text
     assert "?lang=xx" not in client.get("/admin/members?lang=xx").text  # an unknown language changes nothing
+    # the switch keeps the page's other arguments (a filter, a lookup)
+    page = client.get("/admin/members?role=helper&pseudonym=3310&lang=en").text
+    assert 'href="/admin/members?role=helper&amp;pseudonym=3310&amp;lang=es"' in page
 
 
 def test_flash_messages_are_in_the_page_language(admin):
@@ -112,9 +115,13 @@ def test_the_board_speaks_spanish_about_timers(admin):
 
     app, client, _ = admin
     now = datetime.now(timezone.utc)
-    app.extensions["vecina"].store.put_record("childcare.request", "R1", {
+    store = app.extensions["vecina"].store
+    store.put_record("childcare.request", "R1", {
         "id": "R1", "code": "K1", "status": "open", "parent": "+14155550188", "pickup_at": now + timedelta(hours=1),
         "asked": [], "helper": None, "created_at": now})
+    for job, minutes in (("ring", 5), ("pickup", 60), ("expire", 90)):  # as the request schedules them
+        key = f"job:childcare.{job}:R1"
+        store.add_timer(key, key, now + timedelta(minutes=minutes), f"childcare_{job}", {"request": "R1"})
     page = client.get("/admin/board?lang=es").text
     assert "próxima ronda" in page and "control de recogida" in page and "vence" in page and "abierta" in page
 
