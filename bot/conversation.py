@@ -228,13 +228,15 @@ class Conductor:
 
 
 def offer(eng: Engine, session, contact, name: str, data: Mapping[str, Any], now: datetime, ids: Ids):
-    """A ``start:<flow>`` event: start the flow (at ``data["state"]``, else
+    """A ``start:<flow>`` event: start the flow (at ``data["state"]`` when it is one of the flow's ``entries``, else
     its start) with ``data["vars"]``; for an opted-out contact, or one the
     flow does not allow, an ordinary event (ignored unless a wait names it)."""
     flow = eng.flows.flows.get(name[len(START_PREFIX):])
     if flow is None or contact.opted_out or not flow.allows(contact.roles):
         return eng.event(session, contact, Event(name, data), now, ids)
-    return eng.start(session, contact, flow.name, now, ids, dict(data.get("vars") or {}), data.get("state"))
+    state = data.get("state")
+    state = state if state in flow.entries else None  # only where the flow says the line may start it
+    return eng.start(session, contact, flow.name, now, ids, dict(data.get("vars") or {}), state)
 
 
 def channel_of(tx, to: str, contact) -> str:

@@ -152,7 +152,7 @@ class _Lint:
                     self.key_missing(flow, ask.pos, f"input.{ask.kind}.hint", "hint")
             if ask.hint:
                 self.key_missing(flow, ask.pos, ask.hint, "hint")
-            if not st.say:
+            if not st.say and st.name not in flow.entries:
                 self.err(f, st.pos, f"state {st.name!r} asks without saying anything: add 'say'")
             for opt in ask.options:
                 if not self.key_missing(flow, opt.pos, opt.label, "option label"):
@@ -179,6 +179,7 @@ class _Lint:
             return
         # Command triggers (``triggers.commands``) enter at their own states too.
         seen = {flow.start} | {c.start for c in flow.commands if c.start in flow.states}
+        seen |= {e for e in flow.entries if e in flow.states}  # and the line's own starts (``entries``)
         todo = list(seen)
         while todo:
             st = flow.states[todo.pop()]

@@ -98,6 +98,11 @@ def run(path: str | Path, engine: Engine | Any, timezone: str = "America/New_Yor
             store.add_record(str(kind), dict(row))
     settings = {str(k): v for k, v in (data.get("settings") or {}).items()}  # e.g. CHILDCARE_RING_SIZE: 2
     conductor = Conductor(engine, store, CounterIds(), settings)
+    # With TRANSLATOR set, each message reads as the phone gets it: after the
+    # outbox's translation step (bot/translate/outbox_hook.py), so a transcript
+    # can show a translator that is down. Only a local provider belongs here
+    # (libre at a test URL): transcripts never reach the internet.
+    shown = _as_sent(settings, store, engine, lambda: now)
     sender = None
     for i, step in enumerate(data.get("steps") or [], start=1):
         if not isinstance(step, dict):
@@ -108,11 +113,12 @@ def run(path: str | Path, engine: Engine | Any, timezone: str = "America/New_Yor
             if seconds is None:
                 raise TranscriptError(f"{path}: step {i}: wait must be a duration like 5m")
             now = now + timedelta(seconds=seconds)
-            sent = conductor.fire_timers(now).sent
+            sent = shown(conductor.fire_timers(now).sent)
         elif "from" in step:
             sender = str(step["from"])
             sent = conductor.message(sender, str(step.get("text", "")), now).sent
             sent += conductor.fire_timers(now).sent  # events it addressed to others run now
+            sent = shown(sent)
         else:
             raise TranscriptError(f"{path}: step {i} needs 'from' (with 'text') or 'wait'")
         result.actual.append([(m["to"], _rendered(m)) for m in sent])
@@ -133,6 +139,15 @@ def run(path: str | Path, engine: Engine | Any, timezone: str = "America/New_Yor
             result.failures.append(f"{label}: {len(sent) - len(expected)} unexpected message(s):\n{extra}")
         now = now + timedelta(seconds=1)  # each step happens a moment after the last
     return result
+
+
+def _as_sent(settings: dict, store: Any, engine: Any, clock) -> Any:
+    if "TRANSLATOR" not in settings:
+        return lambda msgs: msgs
+    from .translate.wiring import outbox_translation
+
+    hook = outbox_translation(settings, store, lambda: engine.catalog, clock)
+    return lambda msgs: [dict(hook.prepare(m)) for m in msgs]
 
 
 def update(path: str | Path, result: Result) -> None:

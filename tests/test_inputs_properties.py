@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 
-from bot.engine.inputs import Parsed, ParseContext
+from bot.engine.inputs import Parsed
 from bot.engine.inputs.normalize import clean_text, normalize
 from bot.engine.inputs.registry import KINDS
 from inputs_support import make_ctx, vocab

@@ -17,6 +17,7 @@ Results: ``ok``; ``collect`` (ADD with nothing after it: ask for tasks),
 """
 from __future__ import annotations
 
+from ..services.cleaning import wake_other_side
 from ..services.cleaning_commands import run
 from .base import Action
 
@@ -27,7 +28,7 @@ class CleaningCommand(Action):
     results = ("ok", "collect", "sent", "accepted", "declined", "closed", "no_job")
 
     def run(self, ctx, params):
-        return run(ctx, str(params.get("command") or ""), params.get("args") or "")
+        return wake_other_side(ctx, run(ctx, str(params.get("command") or ""), params.get("args") or ""))
 
 
 ACTION = CleaningCommand()

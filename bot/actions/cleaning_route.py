@@ -19,6 +19,7 @@ Results: as ``cleaning_command``.
 """
 from __future__ import annotations
 
+from ..services.cleaning import wake_other_side
 from ..services.cleaning_commands import route
 from .base import Action
 
@@ -29,7 +30,7 @@ class CleaningRoute(Action):
     results = ("ok", "collect", "sent", "accepted", "declined", "closed", "no_job")
 
     def run(self, ctx, params):
-        return route(ctx, params.get("text") or "", str(params.get("mode") or "chat"))
+        return wake_other_side(ctx, route(ctx, params.get("text") or "", str(params.get("mode") or "chat")))
 
 
 ACTION = CleaningRoute()

@@ -24,6 +24,7 @@ Results: ``ok`` (sent), ``skipped`` (not pending any more, or gone).
 from __future__ import annotations
 
 from ..engine.model import ActionResult, Audit
+from ..services import busy_elsewhere
 from ..services.school import PENDING, SENT, parent_contact
 from .base import Action
 
@@ -37,10 +38,7 @@ def free_for_reply(ctx, number: str) -> bool:
     rec = ctx.store.get_contact(number) or {}
     if "parent" not in (rec.get("roles") or ()) or not rec.get("lang"):
         return False  # not a parent member, or the roster's language is the only one known
-    session = ctx.store.get_session(number)
-    busy = (session is not None and session.live and session.flow not in RESTING
-            and (session.expires_at is None or ctx.now < session.expires_at))
-    return not busy
+    return not busy_elsewhere(ctx.store, number, ctx.now, RESTING)
 
 
 class SchoolAlertDue(Action):

@@ -15,7 +15,8 @@ from .durations import parse_duration
 from .problems import WARNING, Problem
 from .yamlpos import Pos, PosDict, PosList
 
-FLOW_FIELDS = {"flow", "description", "roles", "start", "expires", "triggers", "states", "vars", "screens_own_texts"}
+FLOW_FIELDS = {"flow", "description", "roles", "start", "expires", "triggers", "states", "vars", "screens_own_texts",
+               "entries"}
 TRIGGER_FIELDS = {"keywords", "commands", "menu", "order", "screen"}
 COMMAND_FIELDS = {"words", "save", "start"}
 STATE_FIELDS = {"say", "set", "action", "ask", "wait", "switch", "goto", "flow", "end", "note"}
@@ -155,6 +156,10 @@ class Flow:
     # its actions screen what people write to it themselves (peer support marks a
     # post as crisis; a volunteer's reply may name crisis words to help someone)
     screens_own_texts: bool = False
+    # states the line itself may start the flow at (a start:<flow> event from
+    # an action), besides ``start``; one may ask without saying anything, the
+    # message that woke the member being the question
+    entries: tuple = ()
 
     def allows(self, roles) -> bool:
         return "any" in self.roles or any(r in self.roles for r in roles)
@@ -481,6 +486,10 @@ def compile_flow(file: str, text: str, stem: str) -> tuple[Flow | None, list[Pro
     for cmd in commands:
         if cmd.start is not None and cmd.start not in raw_states:
             ctx.error(cmd.pos, f"command starts at unknown state {cmd.start!r}")
+    entries = _str_list(ctx, raw, "entries")
+    for entry in entries:
+        if entry not in raw_states:
+            ctx.error(raw.value_where("entries"), f"entry state {entry!r} is not defined")
 
     vars_ = _str_list(ctx, raw, "vars")
     own = raw.get("screens_own_texts", False)
@@ -488,5 +497,5 @@ def compile_flow(file: str, text: str, stem: str) -> tuple[Flow | None, list[Pro
         ctx.error(raw.value_where("screens_own_texts"), "screens_own_texts is true or false")
         own = False
     flow = Flow(name, file, str(raw.get("description") or ""), roles, start or "", expires, keywords,
-                menu, order, states, vars_, raw.pos, commands, screen, own)
+                menu, order, states, vars_, raw.pos, commands, screen, own, entries)
     return flow, ctx.problems

@@ -203,7 +203,7 @@ class _Run:
             for i, key in enumerate(st.say):
                 self.send(key, choices=self.choices(st) if i == last and plan.choices else (),
                           tpl=prompts[i] if prompts is not None else None)
-        if st.ask and not st.say:
+        if st.ask and not st.say and plan.choices:  # the options alone; a silent entry sends nothing
             self.send(None, text="", choices=self.choices(st))
         if st.set:
             for var, value in st.set.items():

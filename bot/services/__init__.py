@@ -1,7 +1,8 @@
 """Shared helpers of the line's services (childcare, school alerts, cleaning, peer support)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from datetime import datetime
+from typing import Any, Iterable, Mapping
 
 
 def int_setting(settings: Mapping[str, Any], name: str, default: int, low: int = 1, high: int | None = None) -> int:
@@ -13,3 +14,12 @@ def int_setting(settings: Mapping[str, Any], name: str, default: int, low: int =
     except (TypeError, ValueError):
         return default
     return value if value >= low and (high is None or value <= high) else default
+
+
+def busy_elsewhere(store: Any, number: str, now: datetime, resting: Iterable[str]) -> bool:
+    """True when ``number`` is in the middle of a conversation other than the
+    ``resting`` ones (the menu, the service's own): the line then does not
+    pull them into a new one (a start:<flow> event) to hear a reply."""
+    session = store.get_session(number)
+    return (session is not None and session.live and session.flow not in tuple(resting)
+            and (session.expires_at is None or now < session.expires_at))

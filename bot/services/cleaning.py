@@ -19,10 +19,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Iterable, Mapping
 
-from ..engine.model import Contact, Send
+from ..engine.model import ActionResult, Contact, Send
 from ..store.contacts import view
 from ..translate import body_at, translate_now
-from . import int_setting
+from . import busy_elsewhere, int_setting
 
 JOB = "cleaning.job"
 TASK = "cleaning.task"
@@ -54,6 +54,30 @@ def side_of(job: Mapping[str, Any], contact_id: str) -> str | None:
 
 def other_side(side: str) -> str:
     return "cleaner" if side == "client" else "client"
+
+
+FLOW = "cleaning_job"
+LISTEN = "listen"  # the job's conversation, waiting for a note, having said nothing
+
+
+def wake_other_side(ctx: Any, result: ActionResult) -> ActionResult:
+    """When a step sent the other side of the job something (a note, "Rosa
+    arrived", a payment request), their plain answer should be a note back,
+    not the main menu: the job's conversation starts for them, listening,
+    unless they are busy in another one (then JOB or a command brings them
+    back)."""
+    me = ctx.contact.id
+    job = current_job(ctx.store, me)
+    side = side_of(job, me) if job else None
+    other = job.get(other_side(side)) if side else None
+    if not other or not any(isinstance(e, Send) and e.to == other for e in result.effects):
+        return result
+    session = ctx.store.get_session(other)
+    if (session is not None and session.live and session.flow == FLOW) \
+            or busy_elsewhere(ctx.store, other, ctx.now, ("main", FLOW)):
+        return result
+    wake = ctx.emit(other, f"start:{FLOW}", state=LISTEN)
+    return ActionResult(result.result, result.data, tuple(result.effects) + (wake,))
 
 
 def contact(tx: Any, contact_id: str) -> Contact:
