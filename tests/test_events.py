@@ -149,6 +149,8 @@ def test_two_sessions_waking_each_other_stop_at_the_hop_guard(factory, tmp_path)
     pipe.inbound(Inbound("sms", "p2", PARENT, HELPER))  # PARENT now waits for "bounce"
     pipe.inbound(Inbound("sms", "h1", HELPER, "BOUNCE"))
     pipe.inbound(Inbound("sms", "h2", HELPER, PARENT))  # starts the ping-pong
+    for _ in range(MAX_HOPS):  # the webhook fires a few rounds; the worker's ticker the rest
+        pipe.tick()
     guard = [e for who in (PARENT, HELPER) for e in store.audit_entries(who) if e["what"] == "loop_guard.hops"]
     assert len(guard) == 1
     assert store.claim_due_timers(clock()) == []  # nothing left bouncing
@@ -189,3 +191,21 @@ def test_a_timer_whose_contact_stays_locked_is_put_back_not_lost(factory, tmp_pa
 
 def test_max_hops_is_small_enough_to_end_quickly():
     assert 2 <= MAX_HOPS <= 50
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_a_webhook_fires_only_a_few_rounds_of_due_timers_itself(factory, tmp_path):
+    """After a backlog (the line was down), a message that wakes someone must
+    not make the provider's request wait for hundreds of unrelated timers."""
+    from bot.pipeline import INLINE_BATCH, INLINE_ROUNDS
+
+    store, clock, pipe = line(factory, tmp_path)
+    pipe.inbound(Inbound("sms", "p1", PARENT, "WAITER"))
+    pipe.inbound(Inbound("sms", "p2", PARENT, "Ana"))  # the parent waits for "found"
+    pipe.inbound(Inbound("sms", "h1", HELPER, "PING"))
+    for i in range(200):  # overdue timers of people with no session: each does nothing when it fires
+        store.add_timer(f"old{i}", f"+1415555{i:04d}", clock() - timedelta(hours=1), "timeout", {})
+    pipe.inbound(Inbound("sms", "h2", HELPER, PARENT))
+    left = store.claim_due_timers(clock(), limit=1000)
+    assert len(left) >= 200 - INLINE_ROUNDS * INLINE_BATCH  # the rest is the ticker's
+    assert store.get_session(PARENT).vars["found"]["by"] == HELPER or any(t["contact"] == PARENT for t in left)
