@@ -208,4 +208,5 @@ def test_a_webhook_fires_only_a_few_rounds_of_due_timers_itself(factory, tmp_pat
     pipe.inbound(Inbound("sms", "h2", HELPER, PARENT))
     left = store.claim_due_timers(clock(), limit=1000)
     assert len(left) >= 200 - INLINE_ROUNDS * INLINE_BATCH  # the rest is the ticker's
-    assert store.get_session(PARENT).vars["found"]["by"] == HELPER or any(t["contact"] == PARENT for t in left)
+    # the parent hears it now or from the ticker: never lost
+    assert "found" in store.get_session(PARENT).vars or any(t["contact"] == PARENT for t in left)
