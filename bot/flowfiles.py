@@ -40,14 +40,15 @@ def is_locale_file(path: Path | str) -> bool:
 
 
 def read_flowset(flows_dir: Path | str | None = None, locales_dir: Path | str | None = None,
-                 default_lang: str = "en", currency: str = "USD", lint: bool = True) -> tuple[FlowSet, list[Problem]]:
+                 default_lang: str = "en", currency: str = "USD", lint: bool = True,
+                 region: str = "US") -> tuple[FlowSet, list[Problem]]:
     flows_dir = Path(flows_dir or ROOT / "flows")
     locales_dir = Path(locales_dir or (flows_dir.parent if flows_dir.is_file() else flows_dir).parent / "locales")
     if not locales_dir.exists():
         locales_dir = ROOT / "locales"
     rel = Path.cwd()
     fs = build(_texts(flows_dir, rel), {k: v for k, v in _texts(locales_dir, rel).items() if is_locale_file(k)},
-               default_lang=default_lang, currency=currency)
+               default_lang=default_lang, currency=currency, region=region)
     problems = list(fs.problems)
     if lint and fs.flows:
         from .lint import lint as run_lint
@@ -82,7 +83,8 @@ class LiveFlows:
         self.currency = currency
         self._lock = threading.Lock()
         self.last_problems: list[Problem] = []
-        fs, problems = read_flowset(self.flows_dir, self.locales_dir, self.settings.default_lang, currency)
+        fs, problems = read_flowset(self.flows_dir, self.locales_dir, self.settings.default_lang, currency,
+                                   region=self.settings.region)
         if any(p.severity == ERROR for p in problems):
             raise FlowError(problems)
         self._engine = Engine(fs, self.settings)
@@ -108,7 +110,8 @@ class LiveFlows:
     def reload(self, stamp: tuple | None = None) -> Reload:
         with self._lock:
             stamp = stamp or _stamp(self.flows_dir, self.locales_dir)
-            fs, problems = read_flowset(self.flows_dir, self.locales_dir, self.settings.default_lang, self.currency)
+            fs, problems = read_flowset(self.flows_dir, self.locales_dir, self.settings.default_lang, self.currency,
+                                        region=self.settings.region)
             self._stamp = stamp
             self.last_problems = problems
             if any(p.severity == ERROR for p in problems):

@@ -99,7 +99,7 @@ def test_an_accepted_payment_is_reversed_only_when_both_ask():
     code = last_code(s)
     run(s, CLIENT, "accept", code)
     result = run(s, CLIENT, "reverse", code)
-    assert to(result, CLEANER)[0].text == f"Ana pide revertir {code} (80,00 US$). Si está de acuerdo, escriba REVERTIR {code}."
+    assert to(result, CLEANER)[0].text == f"Ana pide revertir {code} ($80.00). Si está de acuerdo, escriba REVERTIR {code}."
     assert owed(s) == (Decimal("80.00"), 0)  # one side alone changes nothing
     assert "reversal" not in [e["kind"] for e in ledger.entries(s, JOB)]
     run(s, CLIENT, "reverse", code)  # asking twice is still one side
@@ -150,7 +150,7 @@ def test_reversal_asks_that_crossed_are_settled_once():
 def test_a_loan_is_paid_back_in_parts_and_balance_shows_the_rest():
     s = store()
     accepted_loan(s)
-    assert "debe 200,00 US$" in reply(run(s, CLEANER, "repay", "500"))
+    assert "debe $200.00" in reply(run(s, CLEANER, "repay", "500"))
     result = run(s, CLEANER, "repay", "50 en efectivo")
     code = last_code(s)
     assert to(result, CLIENT)[0].text == (f"Rosa says they paid back $50.00 of the advance (\"en efectivo\"). "

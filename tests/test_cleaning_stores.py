@@ -29,5 +29,5 @@ def test_money_and_ticks_on_each_store(tmp_path, make_store):
     text(rt, CLIENT, "BALANCE")
     assert to(cap, CLIENT)[-1] == "With Rosa: owed to you $0.00; you owe $150.50."
     text(rt, CLEANER, "SALDO")
-    assert to(cap, CLEANER)[-1] == "Con Ana: le deben 150,50 US$; usted debe 0,00 US$."
+    assert to(cap, CLEANER)[-1] == "Con Ana: le deben $150.50; usted debe $0.00."
     assert all(CLIENT not in t for t in to(cap, CLEANER)) and all(CLEANER not in t for t in to(cap, CLIENT))

@@ -227,3 +227,19 @@ def test_times_and_money_use_plain_spaces_so_an_sms_stays_gsm7():
         for value in (datetime(2026, 3, 2, 15, 30), Decimal("80.50")):
             shown = cat.format_value(lang, value)
             assert count(shown).encoding == "GSM-7", (lang, shown)
+
+
+def test_money_is_written_as_where_the_line_is_and_times_as_the_language_has_them():
+    from datetime import datetime
+    from decimal import Decimal
+
+    from bot.engine.locales import Catalog
+
+    trees = {"en": {}, "es": {}}
+    us = Catalog(trees, "en", "USD", "US")
+    assert us.format_value("es", Decimal("80.5")) == "$80.50" and us.format_value("en", Decimal("80.5")) == "$80.50"
+    spain = Catalog(trees, "en", "EUR", "ES")
+    assert spain.format_value("es", Decimal("80.5")) == "80,50 €"
+    nowhere = Catalog(trees, "en", "USD", "ZZ")  # no such region: the language's own form
+    assert nowhere.format_value("es", Decimal("80.5")) == "80,50 US$"
+    assert us.format_value("es", datetime(2026, 3, 2, 15, 30)) == "15:30"

@@ -31,11 +31,11 @@ def lint(path: Path | None, locales_dir: Path | None, quiet: bool) -> None:
         locales_dir = base / "locales" if (base / "locales").is_dir() else Path(cfg.locales_dir)
     if flows_dir.is_file():
         # One file is checked with its siblings so jumps to other flows resolve.
-        fs, problems = read_flowset(flows_dir.parent, locales_dir, cfg.default_lang, cfg.currency)
+        fs, problems = read_flowset(flows_dir.parent, locales_dir, cfg.default_lang, cfg.currency, region=cfg.default_region)
         problems = [p for p in problems if Path(p.file).name == flows_dir.name or p.file.endswith(".yaml")
                     and "locales" in Path(p.file).parts]
     else:
-        fs, problems = read_flowset(flows_dir, locales_dir, cfg.default_lang, cfg.currency)
+        fs, problems = read_flowset(flows_dir, locales_dir, cfg.default_lang, cfg.currency, region=cfg.default_region)
     errors = [p for p in problems if p.severity == ERROR]
     for p in problems:
         if quiet and p.severity != ERROR:

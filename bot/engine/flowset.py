@@ -60,7 +60,7 @@ def command_table(flows) -> dict:
 
 
 def build(flow_texts: Mapping[str, str], locale_texts: Mapping[str, str], default_lang: str = "en",
-          currency: str = "USD") -> FlowSet:
+          currency: str = "USD", region: str = "US") -> FlowSet:
     """``flow_texts``: file name -> YAML text; ``locale_texts``: file name -> YAML text
     (the language is the file's stem, e.g. ``locales/es.yaml``)."""
     problems: list[Problem] = []
@@ -95,7 +95,7 @@ def build(flow_texts: Mapping[str, str], locale_texts: Mapping[str, str], defaul
         problems.append(Problem(f"locales/{default_lang}.yaml", 1, 1,
                                 f"the line's default language {default_lang!r} has no locale file"))
         trees.setdefault(default_lang, {})
-    return FlowSet(flows, Catalog(trees, default_lang, currency), problems, files, trees)
+    return FlowSet(flows, Catalog(trees, default_lang, currency, region), problems, files, trees)
 
 
 def where(tree, key: str) -> Pos:

@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping
 
 from babel.dates import format_time
 from babel.numbers import format_currency
+from babel import Locale, UnknownLocaleError
 
 # Babel writes "3:30\u202fPM" and "80,00\xa0$": those spaces are not in the
 # GSM-7 alphabet, so one of them would make a whole SMS UCS-2 (half the
@@ -78,14 +79,31 @@ class Template:
 
 
 class Catalog:
-    def __init__(self, trees: Mapping[str, Mapping], default_lang: str, currency: str = "USD"):
+    def __init__(self, trees: Mapping[str, Mapping], default_lang: str, currency: str = "USD", region: str = "US"):
         if default_lang not in trees:
             raise ValueError(f"default language {default_lang!r} has no locale file")
         self.default_lang = default_lang
         self.currency = currency
+        self.region = region
+        self._babel: dict[str, str] = {}
         self.langs = tuple([default_lang] + sorted(l for l in trees if l != default_lang))
         self.flat: dict[str, dict[str, Any]] = {lang: flatten(tree) for lang, tree in trees.items()}
         self._templates: dict[tuple[str, str], Template] = {}
+
+    def money_locale(self, lang: str) -> str:
+        """The language as money is written where the line is: Spanish in the
+        US writes "$80.00", not Spain's "80,00 US$". (Times keep the
+        language's own form: "a las 15:30" reads right, "a las 1:30 p.m."
+        does not.)"""
+        got = self._babel.get(lang)
+        if got is None:
+            got = lang
+            try:
+                got = str(Locale.parse(f"{lang}_{self.region}"))
+            except (UnknownLocaleError, ValueError):
+                pass
+            self._babel[lang] = got
+        return got
 
     # -------------------------------------------------------------- lookup
     def lang_for(self, lang: str | None) -> str:
@@ -150,5 +168,5 @@ class Catalog:
         if isinstance(value, datetime):
             return sms_spaces(format_time(value, format="short", locale=lang))
         if isinstance(value, Decimal):
-            return sms_spaces(format_currency(value, self.currency, locale=lang))
+            return sms_spaces(format_currency(value, self.currency, locale=self.money_locale(lang)))
         return str(value)

@@ -2,7 +2,7 @@
 (the client answers with the request's code), CASH (each side confirms the
 cash was handed over), BALANCE. The ledger itself: cleaning_ledger.py.
 Amounts reach texts as Decimals: the catalog formats them with babel for the
-reader's language ($80.00 / 80,00 US$).
+reader's language where the line is (en/es in the US: $80.00; Spanish in Spain: 80,00 €).
 """
 from __future__ import annotations
 

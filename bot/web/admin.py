@@ -60,7 +60,7 @@ def _run_transcripts(flow_name: str) -> list[dict]:
 
 def _flowset():
     cfg = rt().cfg
-    return read_flowset(cfg.flows_dir, cfg.locales_dir, cfg.default_lang, cfg.currency)
+    return read_flowset(cfg.flows_dir, cfg.locales_dir, cfg.default_lang, cfg.currency, region=cfg.default_region)
 
 
 @bp.get("/flows")
