@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping
 from .actions import load as load_actions
 from .actions.base import ActionContext
 from .engine.model import (
-    ActionResult, Audit, CallAction, CancelTimer, Contact, Emit, Event, Ids, Message, Schedule, Send,
+    ActionResult, Audit, CallAction, CancelTimer, Contact, Emit, Event, Ids, Message, Schedule, Send, StepResult,
     UpdateContact, WriteRecord,
 )
 from .engine.runner import Engine
@@ -230,10 +230,24 @@ class Conductor:
 def offer(eng: Engine, session, contact, name: str, data: Mapping[str, Any], now: datetime, ids: Ids):
     """A ``start:<flow>`` event: start the flow (at ``data["state"]`` when it is one of the flow's ``entries``, else
     its start) with ``data["vars"]``; for an opted-out contact, or one the
-    flow does not allow, an ordinary event (ignored unless a wait names it)."""
+    flow does not allow, an ordinary event (ignored unless a wait names it).
+
+    With ``data["resting"]`` (flow names), a contact who by now is in the
+    middle of another conversation keeps it: they get ``data["busy_key"]``
+    (with ``data["busy_values"]``) as a plain message instead, so what the
+    flow would have said is not lost (a school alert in "text REPLY" form)."""
     flow = eng.flows.flows.get(name[len(START_PREFIX):])
     if flow is None or contact.opted_out or not flow.allows(contact.roles):
         return eng.event(session, contact, Event(name, data), now, ids)
+    resting = data.get("resting")
+    if resting is not None and session is not None and session.live and session.flow not in resting \
+            and (session.expires_at is None or now < session.expires_at):
+        key = data.get("busy_key")
+        if not key:
+            return StepResult(session, ())
+        lang = eng.catalog.lang_for(contact.lang)
+        text = eng.catalog.text(lang, key, dict(data.get("busy_values") or {}))
+        return StepResult(session, (Send(contact.id, text, key, (), lang),))
     state = data.get("state")
     state = state if state in flow.entries else None  # only where the flow says the line may start it
     return eng.start(session, contact, flow.name, now, ids, dict(data.get("vars") or {}), state)

@@ -154,3 +154,20 @@ def test_lint_checks_a_choices_other():
     assert other_errors("choice", "done") == []
     assert any("other" in m and "'text'" in m for m in other_errors("text", "done"))
     assert any("nowhere" in m for m in other_errors("choice", "nowhere"))
+
+
+def test_a_parent_who_got_busy_before_the_alert_reached_them_keeps_their_conversation():
+    """The job checks the parent is free, then the start event is delivered a
+    moment later: a parent who began something else in between keeps it and
+    gets the alert in its plain "text REPLY" form; nothing is lost."""
+    store = school_store()
+    line = conductor(store)
+    line.message(TEACHER, "LATE 12", MORNING)
+    [job] = [t for t in store.claim_due_timers(ALERT_AT, limit=100) if t["event"] == "school_alert_due"]
+    line.timer(job, ALERT_AT)  # the job: the parent is free, the start event is saved for delivery
+    line.message(PARENT_EN, "NANNY", ALERT_AT)  # meanwhile the parent asks for childcare
+    asking = store.get_session(PARENT_EN)
+    sent = line.fire_timers(ALERT_AT).sent
+    assert [(m["to"], m["key"]) for m in sent] == [(PARENT_EN, "school.parent_late")]
+    after = store.get_session(PARENT_EN)
+    assert (after.flow, after.state) == (asking.flow, asking.state)

@@ -57,8 +57,11 @@ class SchoolAlertDue(Action):
         about = {"id": aid, "child": alert.get("name"), "age": alert.get("age"), "school": alert.get("school"),
                  "kind": alert.get("kind")}  # as school_find_alert gives it; never the teacher's number
         if free_for_reply(ctx, alert["parent"]):
+            # if they are busy by the time it is delivered, the plain "text REPLY" alert goes instead
             texts = ctx.emit(alert["parent"], START_REPLY, vars={"alert": about, "child": alert.get("name"),
-                                                                 "school": alert.get("school")})
+                                                                 "school": alert.get("school")},
+                             resting=list(RESTING), busy_key=key,
+                             busy_values={"child": alert.get("name"), "school": alert.get("school")})
         else:
             texts = ctx.say(parent, key, child=alert.get("name"), school=alert.get("school"))
         return ActionResult("ok", {}, (
