@@ -76,7 +76,8 @@ def wake_other_side(ctx: Any, result: ActionResult) -> ActionResult:
     if (session is not None and session.live and session.flow == FLOW) \
             or busy_elsewhere(ctx.store, other, ctx.now, ("main", FLOW)):
         return result
-    wake = ctx.emit(other, f"start:{FLOW}", state=LISTEN)
+    # checked again when it is delivered: in this conversation by then, or in another, they keep it
+    wake = ctx.emit(other, f"start:{FLOW}", state=LISTEN, resting=["main"])
     return ActionResult(result.result, result.data, tuple(result.effects) + (wake,))
 
 
