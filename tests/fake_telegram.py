@@ -53,6 +53,8 @@ class FakeTelegram:
                     time.sleep(fake.delay)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if len(body) < length:  # the client died mid-request (a killed worker): like the real
+                    return              # API, a request that never fully arrived is not acted on
                 status, payload = fake._answer(self.path, self.headers.get("Content-Type", ""), body)
                 data = json.dumps(payload).encode()
                 self.send_response(status)
