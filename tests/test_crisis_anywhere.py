@@ -8,8 +8,12 @@ from hypothesis import strategies as st
 
 from bot.store.memory import MemoryStore
 from support import NOW, conductor
+from support import flowset
 from test_engine_phrases import mangled, text_around
 
+CATALOG = flowset().catalog
+# the line-wide list (flows/crisis.yaml); peer support's wider one screens posts
+LINE_CRISIS = tuple(p for lang in CATALOG.langs for p in CATALOG.words(lang, "crisis.phrases"))
 PERSON, CLIENT, HELPER, COORD = "+14155552671", "+14155550101", "+14155550301", "+14155550199"
 
 # (what the person texts first, who they are) -> where they stand when the crisis words come
@@ -39,7 +43,7 @@ def line(place):
     return conv, store
 
 
-@given(place=st.sampled_from(sorted(PLACES)), before=text_around, phrase=mangled(), after=text_around)
+@given(place=st.sampled_from(sorted(PLACES)), before=text_around, phrase=mangled(LINE_CRISIS), after=text_around)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_crisis_words_anywhere_reach_the_crisis_line_and_coordinators_only(place, before, phrase, after):
     conv, store = line(place)
@@ -62,9 +66,22 @@ def test_after_the_crisis_line_a_cleaning_note_still_reaches_the_client():
     assert "La llave" in out.sent[0]["text"] or "key" in out.sent[0]["text"]
 
 
+def test_peer_support_screens_at_least_what_the_line_screens():
+    """Peer flows screen their own texts (the line-wide screen skips them), so
+    their list must hold every line-wide phrase: a coordinator who adds one
+    to crisis.phrases adds it to peer.crisis_phrases too."""
+    for lang in CATALOG.langs:
+        wide = {p.lower() for p in CATALOG.words(lang, "peer.crisis_phrases")}
+        assert {p.lower() for p in CATALOG.words(lang, "crisis.phrases")} <= wide, lang
+
+
 def test_ordinary_texts_that_look_close_are_not_screened():
     conv, store = line("a cleaning job")
     for text in ("the plants are dying, I watered them", "I killed the spider in the bathroom",
-                 "dinner is to die for", "me mato trabajando pero ya terminé"):
+                 "dinner is to die for", "me mato trabajando pero ya terminé",
+                 # about feelings in a peer-support post, but not in a note to a client
+                 "I hurt myself lifting the couch, it's fine", "don't overdose the plants with fertilizer",
+                 "voy a cortarme el pelo después", "no aguanto más este calor, abro las ventanas",
+                 "quiero acabar con todo el planchado hoy", "I can't go on the balcony, it's locked"):
         out = conv.message(PERSON, text, NOW)
         assert [m["to"] for m in out.sent] == [CLIENT, PERSON], text
