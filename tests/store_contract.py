@@ -756,6 +756,9 @@ class StoreContract:
         assert rows["p4"]["status"] == "queued"
         assert [m["id"] for m in store.lease_outbound(T0, 30)] == ["p4"]  # the queue is untouched
         assert store.erase_outbound_texts("peer.", T0 - timedelta(days=30), "[erased]") == 0  # again: nothing new
+        # several prefixes in one walk
+        assert store.erase_outbound_texts(("crisis.", "childcare."), T0 - timedelta(days=30), "[erased]") == 1
+        assert {m["id"]: m for m in store.list_outbound()}["c1"]["text"] == "[erased]"
 
     def test_erase_inbound_text_blanks_one_message_and_keeps_its_place(self, store):
         store.record_inbound("sms", "SM1", A, "call me at 415 555 0101", T0)

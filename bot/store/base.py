@@ -172,9 +172,10 @@ class Store(Protocol):
         again (after an interruption) finishes the job."""
 
     # retention (peer support's PEER_RETENTION_DAYS, bot/services/peer_erase.py)
-    def erase_outbound_texts(self, key_prefix: str, before: datetime, text: str = "") -> int:
+    def erase_outbound_texts(self, key_prefix: str | tuple[str, ...], before: datetime, text: str = "") -> int:
         """Put ``text`` in place of the text of every outbox row whose ``key``
-        starts with ``key_prefix``, created before ``before``, and no longer
+        starts with ``key_prefix`` (or one of several: one walk for all),
+        created before ``before``, and no longer
         waiting to go (status neither 'queued' nor 'sending'). Status, times and
         every other field stay. How many rows changed."""
 

@@ -288,7 +288,7 @@ class MemoryStore:
             self.audit_log[:] = [pseudonymise(e, contact_id, token) for e in self.audit_log]
 
     # ------------------------------------------------------------ retention
-    def erase_outbound_texts(self, key_prefix: str, before: datetime, text: str = "") -> int:
+    def erase_outbound_texts(self, key_prefix: str | tuple[str, ...], before: datetime, text: str = "") -> int:
         with self._lock:
             changed = 0
             for i, m in enumerate(self.outbox):

@@ -94,7 +94,7 @@ class RedisOutbox:
     _SET_IF_SAME = ("if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then "
                     "redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1 end return 0")
 
-    def erase_outbound_texts(self, key_prefix: str, before: datetime, text: str = "") -> int:
+    def erase_outbound_texts(self, key_prefix: str | tuple[str, ...], before: datetime, text: str = "") -> int:
         """Walks the outbox from its oldest end, and stops at a chunk made only of newer rows."""
         k, changed, start, chunk = self.keys, 0, 0, 500
         erased = dumps(text)

@@ -118,7 +118,7 @@ class RedisTx:
         self._records.pop((kind, record_id), None)
         return self._store.delete_record(kind, record_id)
 
-    def erase_outbound_texts(self, key_prefix: str, before: datetime, text: str) -> int:
+    def erase_outbound_texts(self, key_prefix: str | tuple[str, ...], before: datetime, text: str) -> int:
         return self._store.erase_outbound_texts(key_prefix, before, text)
 
     def erase_inbound_text(self, contact: str, seq: int, text: str) -> bool:

@@ -439,7 +439,7 @@ class SQLiteStore:
                 c.execute("UPDATE audit SET contact = ?, data = ? WHERE n = ?", (entry.get("contact"), dumps(entry), n))
 
     # ------------------------------------------------------------ retention
-    def erase_outbound_texts(self, key_prefix: str, before: datetime, text: str = "") -> int:
+    def erase_outbound_texts(self, key_prefix: str | tuple[str, ...], before: datetime, text: str = "") -> int:
         with self._write() as c:
             rows = c.execute("SELECT id, data FROM outbox WHERE created_at < ? AND status NOT IN ('queued', 'sending')",
                              (ts(before),)).fetchall()
