@@ -10,7 +10,7 @@ keyboards ("kil myslef", "killmyself", "kill my self", "K I L L myself",
 "w h a t s a p p" or "f.u.c.k". So both the phrase and the text go through the
 same folding, and a phrase matches
 
-* token by token, with one slip allowed (``fuzzy=True``, see :func:`slips`),
+* token by token, with one slip allowed (``fuzzy=True``, see :func:`_slips`),
 * or with the words run together or split differently ("killmyself",
   "kill my self", "whats app"): the joined letters of a run of text words equal
   the phrase's joined letters.
@@ -44,7 +44,7 @@ def tokens(text: str, fold_v: bool = False) -> list[str]:
     words de-leeted (k1ll → kill, $hit → shit), single spaced-out letters
     joined (f u c k → fuck); with ``fold_v``, v reads as b (Spanish spelling
     mixes them up: "quitarme la bida"). Repeats are squashed when comparing
-    (see :func:`slips`), not here."""
+    (see :func:`_slips`), not here."""
     # an apostrophe joins ("don't" = "dont"), so a typo in it stays one word's typo
     s = normalize_keep_punct(text).replace("ñ", "n").replace("'", "").replace("\u2019", "")
     if fold_v:
@@ -90,26 +90,16 @@ def _swapped(a: str, b: str) -> bool:
     return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
-def same_letters(a: str, b: str) -> bool:
-    """Equal, or equal once repeated letters count once ("killl", "fuuuck"),
-    as long as that leaves 3 letters or more: "as" is never "ass"."""
-    if a == b:
-        return True
-    sa = squash(a)
-    return len(sa) >= 3 and sa == squash(b)
-
-
-def slips(phrase_word: str, word: str, fuzzy: bool, long_phrase: bool) -> int:
-    """0 when the words match, 1 for one allowed slip, 2 for no match. A slip is
-    two letters swapped from 4 letters on, a missing or extra letter from 5, a changed letter
-    from 8 (from 6 in phrases of 3 words or more: the other words vouch for it)."""
-    return _slips(phrase_word, squash(phrase_word), word, squash(word), fuzzy, long_phrase)
-
-
 def _slips(pw: str, spw: str, w: str, sw: str, fuzzy: bool, long_phrase: bool) -> int:
-    """:func:`slips` with both words' squashed forms already made (``find``
-    squashes each word of a text once, not once per phrase)."""
-    if pw == w or (len(spw) >= 3 and spw == sw):  # same_letters
+    """How far text word ``w`` is from phrase word ``pw`` (``spw``, ``sw``:
+    their :func:`squash` forms, made once per text by ``find``): 0 when they
+    match, 1 for one allowed slip, 2 for no match. They match when equal, or
+    equal once repeated letters count once ("killl", "fuuuck") as long as that
+    leaves 3 letters or more ("as" is never "ass"). A slip is two letters
+    swapped from 4 letters on, a missing or extra letter from 5, a changed
+    letter from 8 (from 6 in phrases of 3 words or more: the other words vouch
+    for it)."""
+    if pw == w or (len(spw) >= 3 and spw == sw):
         return 0
     if not fuzzy:
         return 2
