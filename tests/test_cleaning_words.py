@@ -6,7 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 from bot.engine.inputs.normalize import normalize
 from bot.services.cleaning_words import (COMMANDS, MAX_BAD_LEN, MAX_BAD_WORDS, amount_and_note, command_table,
-                                         match, parse_day, plausible, read_task_numbers, split_tasks, task_numbers)
+                                         match, parse_day, plausible, read_task_numbers, split_tasks)
 from support import ROOT, flowset
 
 TODAY = date(2026, 3, 2)
@@ -36,9 +36,9 @@ def test_tasks_split_on_commas_semicolons_and_lines():
 
 
 def test_task_numbers():
-    assert task_numbers("1 3") == [1, 3]
-    assert task_numbers("#2 y 4, 2") == [2, 4]
-    assert task_numbers("the second") is None and task_numbers("") is None
+    assert read_task_numbers("1 3") == ([1, 3], [])
+    assert read_task_numbers("#2 y 4, 2") == ([2, 4], [])
+    assert read_task_numbers("the second") == ([], ["the", "second"])
 
 
 def test_task_numbers_with_words_that_are_not_numbers():
@@ -60,7 +60,6 @@ def test_number_lists_read_back_what_was_written(tokens, sep):
     words = list(dict.fromkeys(t.strip("#.")[:MAX_BAD_LEN] for t in tokens if not t.isdigit()))
     assert nums == sorted(set(written))
     assert bad == words[:MAX_BAD_WORDS]
-    assert task_numbers(sep.join(tokens)) == (nums if nums and not words else None)
 
 
 @settings(max_examples=300, deadline=None)
@@ -105,8 +104,8 @@ def test_what_counts_as_a_command_inside_the_conversation():
 def test_readers_never_raise_and_return_sane_values(text):
     tasks = split_tasks(text)
     assert all(t and t == t.strip() and len(t) <= 200 and "," not in t and "\n" not in t for t in tasks)
-    nums = task_numbers(text)
-    assert nums is None or (nums == sorted(set(nums)) and all(0 <= n < 1000 for n in nums))
+    nums, bad = read_task_numbers(text)
+    assert nums == sorted(set(nums)) and all(0 <= n < 1000 for n in nums) and all(isinstance(b, str) for b in bad)
     raw, note = amount_and_note(text)
     assert isinstance(raw, str) and isinstance(note, str)
     day = parse_day(text, "en", TODAY, DAY_WORDS)

@@ -86,13 +86,6 @@ def read_task_numbers(text: str) -> tuple[list[int], list[str]]:
     return sorted(set(nums)), bad
 
 
-def task_numbers(text: str) -> list[int] | None:
-    """``"2"``, ``"1 3"``, ``"1,3"``, ``"#2 y 4"`` -> [1, 3] (sorted, unique);
-    None when there is no number or a word that is not one."""
-    nums, bad = read_task_numbers(text)
-    return None if bad or not nums else nums
-
-
 def _looks_like_numbers(rest: str) -> bool:
     """"1 3 99 abc" is a DONE with a typo; "2 hours ago I left" is a note:
     the text starts with a number and has no more other words than numbers."""
