@@ -240,8 +240,7 @@ def offer(eng: Engine, session, contact, name: str, data: Mapping[str, Any], now
     if flow is None or contact.opted_out or not flow.allows(contact.roles):
         return eng.event(session, contact, Event(name, data), now, ids)
     resting = data.get("resting")
-    if resting is not None and session is not None and session.live and session.flow not in resting \
-            and (session.expires_at is None or now < session.expires_at):
+    if resting is not None and session is not None and session.busy_outside(resting, now):
         key = data.get("busy_key")
         if not key:
             return StepResult(session, ())

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from types import MappingProxyType
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Iterable, Protocol
 
 SESSION_SCHEMA = 1
 
@@ -250,6 +250,11 @@ class Session:
     @property
     def live(self) -> bool:
         return self.status != ENDED and self.flow is not None
+
+    def busy_outside(self, flows: Iterable[str], now: datetime) -> bool:
+        """In the middle of a conversation other than ``flows`` (and not past
+        its expiry): the line does not pull the person into a new one."""
+        return self.live and self.flow not in tuple(flows) and (self.expires_at is None or now < self.expires_at)
 
     def copy(self) -> "Session":
         """A copy the engine may change; datetimes and Decimals are immutable,

@@ -21,5 +21,4 @@ def busy_elsewhere(store: Any, number: str, now: datetime, resting: Iterable[str
     ``resting`` ones (the menu, the service's own): the line then does not
     pull them into a new one (a start:<flow> event) to hear a reply."""
     session = store.get_session(number)
-    return (session is not None and session.live and session.flow not in tuple(resting)
-            and (session.expires_at is None or now < session.expires_at))
+    return session is not None and session.busy_outside(resting, now)

@@ -72,9 +72,7 @@ def wake_other_side(ctx: Any, result: ActionResult) -> ActionResult:
     other = job.get(other_side(side)) if side else None
     if not other or not any(isinstance(e, Send) and e.to == other for e in result.effects):
         return result
-    session = ctx.store.get_session(other)
-    if (session is not None and session.live and session.flow == FLOW) \
-            or busy_elsewhere(ctx.store, other, ctx.now, ("main", FLOW)):
+    if busy_elsewhere(ctx.store, other, ctx.now, ("main",)):  # in the job's conversation or another
         return result
     # checked again when it is delivered: in this conversation by then, or in another, they keep it
     wake = ctx.emit(other, f"start:{FLOW}", state=LISTEN, resting=["main"])
