@@ -1,8 +1,14 @@
 """Shared helpers of the line's services (childcare, school alerts, cleaning, peer support)."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Iterable, Mapping
+
+from ..engine.model import Contact
+from ..store.contacts import view
+
+_DIGITS = re.compile(r"\d+")
 
 
 def int_setting(settings: Mapping[str, Any], name: str, default: int, low: int = 1, high: int | None = None) -> int:
@@ -22,3 +28,16 @@ def busy_elsewhere(store: Any, number: str, now: datetime, resting: Iterable[str
     pull them into a new one (a start:<flow> event) to hear a reply."""
     session = store.get_session(number)
     return session is not None and session.busy_outside(resting, now)
+
+
+def first_number(text: Any) -> str:
+    """The first number in what someone typed after a command: a request or
+    post code ("482", "#482"), a pseudonym ("Volunteer 3310"); "" when none."""
+    found = _DIGITS.findall(str(text or ""))
+    return found[0] if found else ""
+
+
+def member(store: Any, number: str | None) -> Contact | None:
+    """The member with this number as the engine sees them, or None."""
+    rec = store.get_contact(number) if number else None
+    return view(rec) if rec else None

@@ -26,13 +26,10 @@ request can undo it.
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
-from ..engine.model import Contact
-from ..store.contacts import view
-from . import int_setting
+from . import first_number, int_setting, member
 from .childcare_claims import CLAIMED, HELD, take
 
 REQUEST = "childcare.request"
@@ -61,7 +58,6 @@ JOB_EXPIRE = "childcare.expire:{}"
 JOB_MONTHLY = "childcare.monthly"  # one fixed key: scheduling it again replaces it
 MONTHLY_HOUR = 10
 
-_DIGITS = re.compile(r"\d+")
 
 
 def setting(ctx, name: str) -> int:
@@ -74,15 +70,8 @@ def local(ctx, when: datetime | None) -> datetime | None:
     return when.astimezone(ctx.now.tzinfo) if isinstance(when, datetime) else when
 
 
-def code_in(text: Any) -> str:
-    """The request code in what someone typed after a command ("482", "#482")."""
-    found = _DIGITS.findall(str(text or ""))
-    return found[0] if found else ""
-
-
-def person(store, number: str | None) -> Contact | None:
-    rec = store.get_contact(number) if number else None
-    return view(rec) if rec else None
+code_in = first_number  # the request code in what someone typed after a command ("482", "#482")
+person = member
 
 
 def tell(ctx, number: str | None, key: str, **values: Any) -> list:

@@ -37,9 +37,9 @@ from datetime import datetime, time, timedelta
 from typing import Any, Iterable, Mapping
 
 from ..engine.inputs.normalize import normalize
-from ..engine.model import Audit, Contact, Send
+from ..engine.model import Audit, Send
 from ..store.contacts import view
-from . import int_setting
+from . import first_number, int_setting, member
 from .peer_scrub import scrub
 from ..engine.phrases import phrase_list
 
@@ -66,7 +66,6 @@ JOB_WIDEN = "peer.widen:{}"
 JOB_RETENTION = "peer.retention"  # one fixed key: scheduling it again replaces it
 RETENTION_HOUR = 3  # the daily erase runs at 03:00 line time
 
-_DIGITS = re.compile(r"\d+")
 _CLOCK = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*$")
 
 
@@ -92,15 +91,8 @@ def region(ctx) -> str:
     return str(ctx.settings.get("DEFAULT_REGION") or "US")
 
 
-def digits_in(text: Any) -> str:
-    """The first number in what someone typed after a command ("482", "#482", "Volunteer 3310")."""
-    found = _DIGITS.findall(str(text or ""))
-    return found[0] if found else ""
-
-
-def contact(store, number: str | None) -> Contact | None:
-    rec = store.get_contact(number) if number else None
-    return view(rec) if rec else None
+digits_in = first_number  # a post code or a pseudonym's number ("482", "Volunteer 3310")
+contact = member
 
 
 # ------------------------------------------------------------------ names

@@ -94,7 +94,9 @@ class DeepTranslator:
         return result
 
 
-def _seconds(raw: Any, default: float) -> float:
+def positive_setting(raw: Any, default: float) -> float:
+    """A positive number from a setting (env values are strings); anything
+    else, the default."""
     try:
         value = float(raw)
     except (TypeError, ValueError):
@@ -120,7 +122,7 @@ def make_translator(settings: Mapping[str, Any]) -> Translator:
     An unknown name or libre without a URL means no translator (and a
     warning), never a crash at start."""
     name = str(settings.get("TRANSLATOR") or "none").strip().lower()
-    timeout = _seconds(settings.get("TRANSLATOR_TIMEOUT"), DEFAULT_TIMEOUT)
+    timeout = positive_setting(settings.get("TRANSLATOR_TIMEOUT"), DEFAULT_TIMEOUT)
     if name == "google":
         def google(source: str, target: str):
             from deep_translator import GoogleTranslator

@@ -5,16 +5,8 @@ from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from .outbox_hook import MAX_TRIES, RETRY_SECONDS, OutboxTranslation
-from .providers import make_translator
+from .providers import make_translator, positive_setting
 from .service import CachedTranslation
-
-
-def _number(raw: Any, default: float) -> float:
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        return default
-    return value if value > 0 else default
 
 
 def outbox_translation(settings: Mapping[str, Any], store: Any, catalog: Callable[[], Any],
@@ -23,7 +15,7 @@ def outbox_translation(settings: Mapping[str, Any], store: Any, catalog: Callabl
     TRANSLATOR_GLOSSARY, LIBRETRANSLATE_URL, LIBRETRANSLATE_API_KEY (all optional)."""
     translation = CachedTranslation(store, make_translator(settings), settings.get("TRANSLATOR_GLOSSARY") or None,
                                     clock=clock)
-    retry = _number(settings.get("TRANSLATOR_RETRY_SECONDS"), RETRY_SECONDS)
+    retry = positive_setting(settings.get("TRANSLATOR_RETRY_SECONDS"), RETRY_SECONDS)
     return OutboxTranslation(store, translation, catalog, clock, retry_seconds=retry,
-                             max_tries=int(_number(settings.get("TRANSLATOR_MAX_TRIES"), MAX_TRIES)),
+                             max_tries=int(positive_setting(settings.get("TRANSLATOR_MAX_TRIES"), MAX_TRIES)),
                              check_every=min(5.0, retry))
