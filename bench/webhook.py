@@ -16,9 +16,15 @@ twilio's own ``RequestValidator`` (signatures computed before the clock starts).
 
 Figures:
 * ``webhook_ratio_vs_bare_flask``: requests/s of ``POST /sms/twilio`` (a
-  signed inbound: verify, record, lock, engine step, outbox, kick) over a bare
-  Flask endpoint answering 204, closed loop, measured in the same run
-  (target >= 0.6); both rates are printed too;
+  signed inbound: verify, record it with its drain timer in one round trip,
+  answer; the scaled profile's ``INBOUND_STEP=worker``) over a bare Flask
+  endpoint answering 204, closed loop, measured in the same run (target >=
+  0.6); both rates are printed too. ``--inbound-step webhook`` measures the
+  step inside the request instead (lock, engine step, outbox, kick);
+* ``worker_msgs_per_s``: after the closed loop, the backlog it left stepped by
+  one worker's ``Pipeline.fire_due`` in this process (claim the drain timers,
+  lock, step, commit), messages per second: whether workers keep up, for
+  context;
 * ``webhook_p99_ms_at_300rps``: open loop at 300 requests/s; latency counted
   from each request's scheduled time, so a stall is not hidden (target < 50);
 * ``ussd_p99_ms_50_sessions``: 50 USSD sessions open at once, each a dial
@@ -228,6 +234,35 @@ def p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[98]
 
 
+def drain_backlog(env: dict) -> tuple[float, int]:
+    """Step what the closed loop queued, as one worker does: (messages/s, messages)."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        sys.path.insert(0, str(ROOT))
+        from bot.config import from_env
+        from bot.runtime import build
+
+        rt = build(from_env(dotenv=False), start_jobs=False)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    k = rt.store.keys
+
+    def pending() -> int:
+        return sum(rt.store.r.zcard(key) for key in rt.store.r.scan_iter(match=k.inbound_pending("*"), count=1000))
+
+    queued = pending()
+    t0 = time.perf_counter()
+    while rt.pipeline.fire_due():
+        pass
+    elapsed = time.perf_counter() - t0
+    if left := pending():
+        raise SystemExit(f"the worker left {left} of {queued} queued messages unstepped")
+    rt.store.close()
+    return queued / elapsed, queued
+
+
 def drop_prefix(prefix: str) -> None:
     import redis
 
@@ -243,6 +278,8 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--inbound-step", choices=("worker", "webhook"), default="worker",
+                    help="INBOUND_STEP of the line under test (default: the scaled profile's own, worker)")
     args = ap.parse_args(argv)
     seconds = 2.0 if args.quick else args.seconds
     prefix = f"bench{uuid.uuid4().hex[:6]}"
@@ -259,7 +296,7 @@ def main(argv=None) -> int:
 
     port = free_port()
     env = {**base_env, "REDIS_URL": REDIS_URL, "REDIS_PREFIX": prefix, "TWILIO_AUTH_TOKEN": TOKEN,
-           "PUBLIC_URL": f"http://127.0.0.1:{port}"}
+           "PUBLIC_URL": f"http://127.0.0.1:{port}", "INBOUND_STEP": args.inbound_step}
     line = None
     try:
         line = Server("app:create_app()", env, port=port)  # PUBLIC_URL (what Twilio signs) names this port
@@ -271,6 +308,10 @@ def main(argv=None) -> int:
         print(f"bare_flask_rps: {bare_rps:.0f}")
         print(f"webhook_rps: {rps:.0f}")
         print(f"webhook_ratio_vs_bare_flask: {rps / bare_rps:.2f}", flush=True)
+        if args.inbound_step == "worker":
+            rate, steps = drain_backlog(env)
+            log(f"worker: {steps:,} queued messages stepped at {rate:,.0f} msgs/s")
+            print(f"worker_msgs_per_s: {rate:.0f}", flush=True)
 
         more = twilio_requests(line.port, int(300 * seconds) + 10)
         lat = open_loop(line.port, "/sms/twilio", more, 300.0, seconds)

@@ -30,6 +30,7 @@ class Config:
     redis_url: str = ""
     redis_prefix: str = "vc"
     outbox_lease_seconds: str = "60"
+    inbound_step: str = ""  # "webhook" | "worker"; empty: worker on Redis, webhook on SQLite
     db_path: str = "var/vecina.db"
     # channels (bot/channels): a channel without credentials records instead of sending
     twilio_account_sid: str = ""
@@ -44,6 +45,16 @@ class Config:
     telegram_api_url: str = ""
     ussd_secret: str = ""
     extra: dict = field(default_factory=dict)
+
+    @property
+    def step_in_worker(self) -> bool:
+        """Whether an SMS/WhatsApp/Telegram webhook only records the message and
+        leaves its step to the worker (``INBOUND_STEP``). On the scaled profile
+        the reply goes out through a worker anyway, so the webhook answering
+        before the step changes nothing a person sees, and a web process then
+        costs one Redis round trip per message. The embedded profile's worker
+        is a thread of the same process: stepping in the request saves a hop."""
+        return (self.inbound_step or ("worker" if self.redis_url else "webhook")) == "worker"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -76,6 +87,7 @@ ENV = {
     "REDIS_URL": "redis_url",
     "REDIS_PREFIX": "redis_prefix",
     "OUTBOX_LEASE_SECONDS": "outbox_lease_seconds",
+    "INBOUND_STEP": "inbound_step",
     "VECINA_DB": "db_path",
     "TWILIO_ACCOUNT_SID": "twilio_account_sid",
     "TWILIO_AUTH_TOKEN": "twilio_auth_token",
@@ -91,6 +103,7 @@ ENV = {
 }
 
 
+INBOUND_STEPS = ("", "webhook", "worker")
 SERVICE_PREFIXES = ("CHILDCARE_", "SCHOOL_", "CLEANING_", "PEER_", "TRANSLATOR", "LIBRETRANSLATE_")
 
 
@@ -102,6 +115,9 @@ def from_env(overrides: dict | None = None, dotenv: bool = True) -> Config:
     # reach their actions as ``ctx.settings`` without a field here each.
     values["extra"] = {k: v for k, v in os.environ.items() if k.startswith(SERVICE_PREFIXES) and v}
     values.update(overrides or {})
+    values["inbound_step"] = str(values.get("inbound_step") or "").strip().lower()
     cfg = Config(**values)
     ZoneInfo(cfg.timezone)  # fail early, with zoneinfo's message, on a bad TIMEZONE
+    if cfg.inbound_step not in INBOUND_STEPS:
+        raise ValueError(f"INBOUND_STEP must be 'webhook' or 'worker' (or unset), not {cfg.inbound_step!r}")
     return cfg

@@ -5,6 +5,10 @@
 due timers and sends whatever is leasable every second, so neither a lost job
 nor a dead worker strands a message: outbox leases are the sweeper. Every
 five minutes it also puts back timers that lost their schedule entry.
+
+Between rounds the ticker waits on the store's wake list (``wait_for_work``)
+rather than sleeping: a webhook that queued a message for the worker to step
+(``INBOUND_STEP=worker``) rings it, and the message is stepped at once.
 """
 from __future__ import annotations
 
@@ -68,7 +72,8 @@ def send_outbox() -> int:
 
 #: how often a worker puts back timers whose data lost its schedule entry (a
 #: process that died between claiming a timer and taking its data, or between
-#: two per-slot commits on Cluster): a scan of every contact's timers
+#: two per-slot commits on Cluster; a scan of every contact's timers) and sets
+#: drains for pending messages that have none (a scan of the pending lists)
 ORPHAN_SWEEP_SECONDS = 300.0
 
 
@@ -77,11 +82,28 @@ def tick_forever(stop: threading.Event, interval: float = 1.0, sweep_every: floa
     next_sweep = time.monotonic()
     while not stop.is_set():
         try:
-            if time.monotonic() >= next_sweep and hasattr(rt.store, "reschedule_orphan_timers"):
+            if time.monotonic() >= next_sweep:
                 next_sweep = time.monotonic() + sweep_every
-                rt.store.reschedule_orphan_timers()
+                sweep(rt)
             rt.pipeline.tick()
             send_outbox()
+            if wait_for_work(rt.store, interval) is None:
+                stop.wait(interval)
         except Exception:
-            pass  # Redis away: try again next round
-        stop.wait(interval)
+            stop.wait(interval)  # Redis away: try again next round
+
+
+def sweep(rt) -> None:
+    """Put back what a dead process left without its timer: timers that lost
+    their schedule entry, and queued messages whose drain was claimed but
+    never committed (both stores have the second; Redis the first too)."""
+    if hasattr(rt.store, "reschedule_orphan_timers"):
+        rt.store.reschedule_orphan_timers()
+    rt.store.requeue_stranded_inbound(rt.pipeline.clock())
+
+
+def wait_for_work(store, timeout: float) -> bool | None:
+    """Wait up to ``timeout`` for the store's wake list (True: rung); None
+    when the store has none (the caller sleeps instead)."""
+    wait = getattr(store, "wait_for_work", None)
+    return bool(wait(timeout)) if wait is not None else None

@@ -4,6 +4,12 @@
     contact's pending messages in arrival order -> one step each (global
     keywords, engine, effects) in one store transaction -> kick the sender
 
+With ``defer`` (``INBOUND_STEP=worker``, the scaled profile's default) a
+webhook only records the message and sets the contact's drain timer
+(``Store.queue_inbound``); a worker's :meth:`Pipeline.fire_due` then takes the
+lock and drains. USSD and the simulator answer with the step's own text, so
+they always step in the request.
+
 Whoever holds a contact's lock handles all of that contact's pending messages
 in sequence order, so ten web threads receiving one person's texts at once
 still run them one at a time, in the order they arrived. The last handled
@@ -18,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from .conversation import Conductor, Outcome
+from .store.base import DRAIN_EVENT
 
 log = logging.getLogger(__name__)
 RETRIES = 5  # tries of a timer whose step fails before it is dropped (audited)
@@ -27,6 +34,8 @@ RETRY_FIELD = "_tries"
 # waits on a backlog of unrelated timers; the worker's ticker fires the rest
 # within a second.
 INLINE_ROUNDS, INLINE_BATCH = 3, 10
+#: channels whose answer is the step's own text: always stepped in the request
+SYNCHRONOUS_CHANNELS = frozenset({"ussd", "sim"})
 
 
 @dataclass(frozen=True)
@@ -49,14 +58,20 @@ class Accepted:
 
 class Pipeline:
     def __init__(self, store: Any, conductor: Conductor, clock: Callable[[], datetime],
-                 kick: Callable[[], None] = lambda: None, lock_timeout: float = 10.0):
+                 kick: Callable[[], None] = lambda: None, lock_timeout: float = 10.0, defer: bool = False):
         self.store = store
+        self.defer = defer  # record and answer; a worker steps (INBOUND_STEP=worker)
         self.conductor = conductor
         self.clock = clock
         self.kick = kick  # wakes the sender (embedded thread or an RQ job)
         self.lock_timeout = lock_timeout
 
     def inbound(self, msg: Inbound) -> Accepted:
+        if self.defer and msg.channel not in SYNCHRONOUS_CHANNELS:
+            seq = self.store.queue_inbound(msg.channel, msg.provider_id, msg.contact, msg.text, self.clock(),
+                                           dict(msg.meta))
+            self.kick()  # the embedded thread; on Redis the store's wake list already rang
+            return Accepted(seq is None, [])
         # A repeat (seq None) is not recorded again, but it still drains: the
         # provider retries when the first attempt failed after recording (say
         # the contact's lock timed out), and that message must not wait for
@@ -105,7 +120,10 @@ class Pipeline:
             for timer in due:
                 try:
                     with self.store.contact_lock(timer["contact"], timeout=self.lock_timeout):
-                        sent.extend(self.conductor.timer(timer, self.clock()).sent)
+                        if timer["event"] == DRAIN_EVENT:  # messages a webhook queued
+                            sent.extend(self._handle_pending(timer["contact"]).sent)
+                        else:
+                            sent.extend(self.conductor.timer(timer, self.clock()).sent)
                 except Exception as exc:  # noqa: BLE001 - the timer is put back, never lost
                     log.warning("timer %s (%s) failed, put back: %s", timer["id"], timer["event"], exc,
                                 exc_info=not isinstance(exc, TimeoutError))

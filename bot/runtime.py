@@ -8,6 +8,7 @@ for one of the two profiles (DESIGN.md, "Runtime profiles").
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,8 +56,10 @@ class Runtime:
 class EmbeddedJobs:
     """A thread in the web process: timers and the outbox, woken on demand."""
 
-    def __init__(self, interval: float = 0.5):
+    def __init__(self, interval: float = 0.5, sweep_every: float = 300.0):
         self.interval = interval
+        self.sweep_every = sweep_every  # stranded queued messages (jobs_rq.sweep); the first round sweeps
+        self._next_sweep = float("-inf")
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -80,6 +83,9 @@ class EmbeddedJobs:
 
     def run_once(self) -> None:
         rt = self.runtime
+        if time.monotonic() >= self._next_sweep:
+            self._next_sweep = time.monotonic() + self.sweep_every
+            rt.store.requeue_stranded_inbound(rt.pipeline.clock())
         rt.pipeline.tick()
         while rt.outbox.run_once():
             pass
@@ -114,7 +120,7 @@ def build(cfg: Config, store: Any | None = None, senders: dict | None = None, st
         jobs: Any = RQJobs(cfg.redis_url, queue_name(cfg))
     else:
         jobs = EmbeddedJobs()
-    pipeline = Pipeline(store, conductor, clock, kick=jobs.kick)
+    pipeline = Pipeline(store, conductor, clock, kick=jobs.kick, defer=cfg.step_in_worker)
     rt = Runtime(cfg, store, flows, conductor, pipeline, outbox, jobs)
     schedule_recurring(store, clock())  # fixed job keys: every start-up replaces the same jobs
     if start_jobs and isinstance(jobs, EmbeddedJobs):

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.engine.model import ENDED, WAITING_INPUT, Session
+from bot.store.base import DRAIN_EVENT, drain_timer_id
 
 UTC = timezone.utc
 T0 = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
@@ -351,6 +352,43 @@ class StoreContract:
         dup = run_threads(8, lambda i: store.record_inbound("sms", "same", B, "x", T0))
         assert sorted(dup, key=lambda s: s is None) == [1] + [None] * 7
         assert len(store.pending_inbound(B)) == 1
+
+    def test_queue_inbound_records_and_sets_one_drain_timer_due_at_arrival(self, store):
+        assert store.queue_inbound("sms", "q1", A, "hola", T0, {"from": A}) == 1
+        assert store.queue_inbound("sms", "q2", A, "otra", T0 + timedelta(seconds=1)) == 2
+        assert store.queue_inbound("sms", "q1", A, "hola (retry)", T0 + timedelta(seconds=2)) is None
+        assert store.queue_inbound("sms", "q3", B, "hi", T0) == 1
+        assert [p["text"] for p in store.pending_inbound(A)] == ["hola", "otra"]
+        assert store.pending_inbound(A)[0]["meta"] == {"from": A}
+        timer = store.get_timer(drain_timer_id(A))
+        # one timer per contact, moved by each message, a repeat included
+        assert (timer["contact"], timer["event"], timer["at"]) == (A, DRAIN_EVENT, T0 + timedelta(seconds=2))
+        assert A not in drain_timer_id(A) and drain_timer_id(A) != drain_timer_id(B)
+        assert store.claim_due_timers(T0 + timedelta(seconds=1)) == [
+            {"id": drain_timer_id(B), "contact": B, "at": T0, "event": DRAIN_EVENT, "data": {}}]
+        due = store.claim_due_timers(T0 + timedelta(seconds=2))
+        assert [(t["contact"], t["event"]) for t in due] == [(A, DRAIN_EVENT)]
+        assert store.claim_due_timers(T0 + timedelta(hours=1)) == []
+
+    def test_queue_inbound_after_the_drain_was_claimed_sets_it_again(self, store):
+        store.queue_inbound("sms", "q1", A, "one", T0)
+        assert len(store.claim_due_timers(T0)) == 1
+        store.queue_inbound("sms", "q2", A, "two", T0 + timedelta(seconds=1))
+        assert [t["contact"] for t in store.claim_due_timers(T0 + timedelta(seconds=1))] == [A]
+        assert [p["seq"] for p in store.pending_inbound(A)] == [1, 2]
+
+    def test_a_drain_claimed_by_a_worker_that_died_is_set_again_by_the_sweep(self, store):
+        store.queue_inbound("sms", "q1", A, "one", T0)
+        store.queue_inbound("sms", "q2", B, "two", T0)
+        store.mark_inbound_done(B, 1)
+        assert store.requeue_stranded_inbound(T0) == 0  # A's drain is still set; B has nothing pending
+        assert len(store.claim_due_timers(T0)) == 2  # ... then the worker that claimed them died
+        later = T0 + timedelta(minutes=5)
+        assert store.requeue_stranded_inbound(later) == 1
+        assert [(t["id"], t["contact"], t["at"]) for t in store.claim_due_timers(later)] == [
+            (drain_timer_id(A), A, later)]
+        store.record_inbound("sms", "plain", C, "recorded, never queued", T0)  # a webhook-mode crash
+        assert store.requeue_stranded_inbound(later) == 2 and store.requeue_stranded_inbound(later) == 0
 
     # ------------------------------------------------------------ records
     def test_put_get_find_records(self, store):

@@ -96,6 +96,87 @@ def test_a_retry_after_a_lock_timeout_gets_the_message_handled(factory, tmp_path
     assert pipe.inbound(Inbound("sms", "SM-retry", PARENT, "hello")).sent == []
 
 
+# ------------------------------------------------------------------ the step in the worker
+def deferred(factory, tmp_path):
+    store, clock, pipe = make(factory, tmp_path)
+    pipe.defer = True
+    return store, clock, pipe
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_deferred_the_webhook_records_and_the_worker_steps_once(factory, tmp_path):
+    store, clock, pipe = deferred(factory, tmp_path)
+    results = [pipe.inbound(Inbound("sms", "SM1", PARENT, "hello")) for _ in range(10)]
+    assert [r.duplicate for r in results] == [False] + [True] * 9
+    assert all(r.sent == [] for r in results) and store.list_outbound(to=PARENT) == []
+    assert [m["key"] for m in pipe.tick()] == ["main.welcome", "main.menu"]
+    assert pipe.tick() == [] and len(store.list_outbound(to=PARENT)) == 2
+    assert store.get_contact(PARENT)["last_seq"] == 1
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_deferred_ussd_and_the_simulator_still_answer_in_the_request(factory, tmp_path):
+    store, clock, pipe = deferred(factory, tmp_path)
+    assert [m["channel"] for m in pipe.inbound(Inbound("ussd", "AT1", PARENT, "MENU")).sent] == ["ussd"]
+    assert pipe.inbound(Inbound("sim", "sim-1", "+14155550177", "hello")).sent
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_deferred_messages_from_many_threads_are_stepped_in_order_by_racing_workers(factory, tmp_path):
+    store, clock, pipe = deferred(factory, tmp_path)
+    handled = []
+    original = pipe.conductor.message
+
+    def spy(contact, text, now, lang_hint=None, seq=None, channel=None):
+        handled.append(seq)
+        return original(contact, text, now, lang_hint, seq, channel)
+
+    pipe.conductor.message = spy
+    store.upsert_contact(PARENT, lang="en")
+    done, errors = threading.Event(), []
+
+    def webhook(t):
+        for i in range(20):
+            pipe.inbound(Inbound("sms", f"SM{t}-{i}", PARENT, "HELP"))
+
+    def worker():
+        while True:
+            try:
+                pipe.tick()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(repr(exc))
+            if done.is_set() and not store.pending_inbound(PARENT):
+                return
+
+    workers = [threading.Thread(target=worker) for _ in range(3)]
+    hooks = [threading.Thread(target=webhook, args=(t,)) for t in range(10)]
+    for t in workers + hooks:
+        t.start()
+    for t in hooks:
+        t.join()
+    done.set()
+    for t in workers:
+        t.join(60)
+    pipe.tick()  # a drain timer set after the last worker's last claim finds nothing left
+    assert errors == []
+    assert len(handled) == 200 and handled == sorted(handled) and len(set(handled)) == 200
+    assert store.get_contact(PARENT)["last_seq"] == 200
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_deferred_a_drain_that_finds_the_contact_locked_is_put_back_not_lost(factory, tmp_path):
+    store, clock, pipe = deferred(factory, tmp_path)
+    pipe.lock_timeout = 0.1
+    pipe.inbound(Inbound("sms", "SM1", PARENT, "hello"))
+    with store.contact_lock(PARENT, timeout=1):
+        held = threading.Thread(target=pipe.tick)
+        held.start()
+        held.join()
+    assert store.list_outbound(to=PARENT) == [] and len(store.pending_inbound(PARENT)) == 1
+    clock.now += timedelta(minutes=1)  # the put-back drain is due again
+    assert [m["key"] for m in pipe.tick()] == ["main.welcome", "main.menu"]
+
+
 class FlakySender:
     def __init__(self, errors):
         self.errors = list(errors)

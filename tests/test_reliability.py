@@ -222,7 +222,9 @@ def test_redis_stopped_means_503_within_a_second_then_recovery(tmp_path, fake):
                               headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
             return res.status_code, time.perf_counter() - started
 
+        step = app.extensions["vecina"].pipeline.tick  # the worker's part (INBOUND_STEP=worker here)
         assert post(1, "hola")[0] == 200
+        step()
         before = len(store.list_outbound(to="tg:777"))
         assert before >= 1
         server.stop()
@@ -234,6 +236,7 @@ def test_redis_stopped_means_503_within_a_second_then_recovery(tmp_path, fake):
         assert client.get("/healthz").status_code == 200
         status, _ = post(2, "MENU")  # the provider's retry of the refused update
         assert status == 200
+        step()
         assert store.list_outbound(to="tg:777"), "the retried update was handled once Redis was back"
 
         server.proc.send_signal(signal.SIGSTOP)  # hung rather than gone: the same 503, as fast

@@ -15,6 +15,7 @@ import redis
 from bot.conversation import Conductor
 from bot.engine.model import WAITING_INPUT, CounterIds, Session
 from bot.pipeline import Inbound, Pipeline
+from bot.store.base import drain_timer_id
 from bot.store.redis_keys import Keys
 from bot.store.redis_store import RedisStore
 from store_contract import A, B, T0, StoreContract, msg
@@ -384,3 +385,66 @@ def test_the_workers_ticker_puts_back_a_timer_that_lost_its_schedule_entry(raw, 
         jobs_rq._runtime = before
     assert not raw.conn.hexists(store.keys.timers(A), "t-lost")  # swept back, claimed, fired
     store.close()
+
+
+@pytest.mark.parametrize("per_slot", [False, True], ids=["one-redis", "per-slot"])
+def test_a_queued_message_is_one_round_trip_and_rings_the_wake_list(raw, per_slot):
+    store = raw.store(per_slot=per_slot)
+    store.r.connection_pool.connection_class = CountingConnection
+    store.r.connection_pool.disconnect()
+    store.queue_inbound("sms", "SM0", A, "first", T0)  # scripts loaded
+    CountingConnection.sent.clear()
+    assert store.queue_inbound("sms", "SM1", A, "hola", T0) == 2
+    # one script on one Redis; on Cluster the contact's part and the
+    # schedule's part are pipelined (redis-py checks the scripts first)
+    assert len(CountingConnection.sent) == (1 if not per_slot else 2)
+    assert _slot_tag(store.keys.wake()) == "{sched}"
+    assert store.wait_for_work(0.5) is True  # rung twice, at most 16 rings kept
+    t0 = time.monotonic()
+    while store.wait_for_work(0.05):
+        pass
+    assert store.wait_for_work(0.1) is False and time.monotonic() - t0 < 2
+    store.close()
+
+
+def test_a_drain_timer_cut_from_the_schedule_is_put_back_by_the_sweep(raw):
+    store = raw.store(per_slot=True)
+    store.queue_inbound("sms", "SM1", A, "hola", T0)
+    tid = drain_timer_id(A)
+    raw.conn.zrem(store.keys.schedule(), tid)  # a break between the two slots' writes
+    raw.conn.hdel(store.keys.timer_owner(), tid)
+    assert store.claim_due_timers(T0) == []
+    assert store.reschedule_orphan_timers() == 1
+    assert [(t["id"], t["contact"]) for t in store.claim_due_timers(T0)] == [(tid, A)]
+    store.close()
+
+
+def test_the_workers_ticker_steps_a_queued_message_when_rung_not_at_its_next_tick(raw, tmp_path):
+    """worker.py's ticker sleeps on the wake list: with a 60 s interval, a
+    message a webhook queued is still answered at once."""
+    from bot import jobs_rq
+    from bot.config import Config
+    from bot.runtime import build
+    from support import ROOT
+
+    store = raw.store()
+    rt = build(Config(db_path=str(tmp_path / "x.db"), flows_dir=str(ROOT / "flows"), inbound_step="worker"),
+               store=store, senders={}, start_jobs=False)
+    jobs_rq._runtime, before = rt, jobs_rq._runtime
+    stop = threading.Event()
+    ticker = threading.Thread(target=jobs_rq.tick_forever, args=(stop, 60.0, 3600.0))
+    try:
+        ticker.start()
+        time.sleep(0.3)  # the ticker's first round is over: it waits on the wake list
+        assert rt.pipeline.inbound(Inbound("sms", "SM1", A, "hello")).sent == []
+        deadline = time.monotonic() + 10
+        while not store.list_outbound(to=A) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [m["key"] for m in store.list_outbound(to=A)] == ["main.welcome", "main.menu"]
+    finally:
+        stop.set()
+        store.queue_inbound("sms", "SM-bye", B, "ring to end the wait", T0)
+        ticker.join(10)
+        jobs_rq._runtime = before
+        store.close()
+    assert not ticker.is_alive()

@@ -30,6 +30,8 @@ Records come back exactly as stored (no id or kind added).
 """
 from __future__ import annotations
 
+import hashlib
+
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, Iterable, Protocol
@@ -93,6 +95,22 @@ class Store(Protocol):
         the contact's lock and yields the new message's sequence number (None
         for a repeat). What the pipeline does with every inbound; Redis does
         both in one round trip. The other stores use :func:`receive_then_lock`."""
+
+    def queue_inbound(self, channel: str, provider_id: str, contact: str, text: str, received_at: datetime,
+                      meta: dict | None = None) -> int | None:
+        """``record_inbound`` and, in the same commit, the contact's drain timer
+        (:func:`drain_timer_id`, event :data:`DRAIN_EVENT`) due at
+        ``received_at``: a worker's ``Pipeline.fire_due`` then steps every
+        pending message of the contact under its lock. For a webhook that
+        answers before the step (``INBOUND_STEP=worker``). The timer is set for
+        a repeat too: a first attempt that failed after recording is drained
+        all the same. Redis also wakes a waiting worker (:meth:`wait_for_work`).
+        The other stores use :func:`queue_then_drain`."""
+
+    def requeue_stranded_inbound(self, now: datetime) -> int:
+        """Sweeper: a drain timer due ``now`` for every contact with pending
+        inbound messages and none set (a worker died after claiming the drain,
+        before its step committed). Returns how many were set."""
 
     def release_with_commit(self, contact: str) -> None:
         """The step about to run is the last of this lock's hold: its commit may
@@ -194,6 +212,35 @@ def pseudonymise(value: Any, contact_id: str, token: str) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(pseudonymise(v, contact_id, token) for v in value)
     return value
+
+
+#: the timer event that steps a contact's pending inbound messages
+DRAIN_EVENT = "inbound.drain"
+
+
+def drain_timer_id(contact: str) -> str:
+    """One drain timer per contact (a second message only moves it), named
+    without the number so logs of timers never show it."""
+    return "in:" + hashlib.blake2b(contact.encode(), digest_size=8).hexdigest()
+
+
+def queue_then_drain(store, channel: str, provider_id: str, contact: str, text: str, received_at: datetime,
+                     meta: dict | None = None) -> int | None:
+    """:meth:`Store.queue_inbound` from the primitives, in one transaction."""
+    with store.transaction() as tx:
+        seq = tx.record_inbound(channel, provider_id, contact, text, received_at, meta)
+        tx.add_timer(drain_timer_id(contact), contact, received_at, DRAIN_EVENT, {})
+    return seq
+
+
+def requeue_drains(store, contacts, now: datetime) -> int:
+    """:meth:`Store.requeue_stranded_inbound` for ``contacts`` (those with pending messages)."""
+    n = 0
+    for contact in contacts:
+        if store.get_timer(drain_timer_id(contact)) is None:
+            store.add_timer(drain_timer_id(contact), contact, now, DRAIN_EVENT, {})
+            n += 1
+    return n
 
 
 @contextmanager

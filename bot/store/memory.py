@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterator
 
 from ..engine.model import Session
-from .base import ERASED, pseudonymise, receive_then_lock
+from .base import ERASED, pseudonymise, queue_then_drain, receive_then_lock, requeue_drains
 from .contacts import new_record
 from .rates import gcra
 
@@ -193,6 +193,15 @@ class MemoryStore:
     def receive(self, channel: str, provider_id: str, contact: str, text: str, received_at: datetime,
                 meta: dict | None = None, timeout: float = 10.0):
         return receive_then_lock(self, channel, provider_id, contact, text, received_at, meta, timeout)
+
+    def queue_inbound(self, channel: str, provider_id: str, contact: str, text: str, received_at: datetime,
+                      meta: dict | None = None) -> int | None:
+        return queue_then_drain(self, channel, provider_id, contact, text, received_at, meta)
+
+    def requeue_stranded_inbound(self, now: datetime) -> int:
+        with self._lock:
+            contacts = sorted({e["contact"] for e in self.inbound.values() if not e["done"]})
+        return requeue_drains(self, contacts, now)
 
     def release_with_commit(self, contact: str) -> None:
         pass  # the lock is released by the context manager (no round trip to save)

@@ -65,6 +65,9 @@ class Keys:
     def timer_owner(self) -> str:
         return f"{self.p}:{{sched}}:owner"  # hash timer_id -> contact id
 
+    def wake(self) -> str:
+        return f"{self.p}:{{sched}}:wake"  # list: a webhook rings it, a waiting worker BLPOPs it
+
     # ------------------------------------------------ outbox: {out}
     def out_seq(self) -> str:
         return f"{self.p}:{{out}}:seq"

@@ -34,6 +34,44 @@ RECORD_INBOUND = _RECORD + """
 return record(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2])
 """
 
+# A webhook that answers before the step (Store.queue_inbound): record the
+# message and set the contact's drain timer, on the contact's slot; then put
+# the timer on the schedule and wake a waiting worker, on {sched}.
+# queue_contact KEYS: seen, seq, inbound hash, pending zset, timers hash.
+# ARGV: seen ttl, message JSON, timer id, timer JSON. Returns seq, or 0 for a repeat.
+_QUEUE_CONTACT = """
+local function queue_contact(K, A)
+  local seq = record(K[1], K[2], K[3], K[4], A[1], A[2]) or 0
+  redis.call('HSET', K[5], A[3], A[4])
+  return seq
+end
+"""
+# schedule_drain KEYS: schedule zset, owner hash, wake list. ARGV: timer id, due epoch, contact.
+# The wake list is a doorbell, not a queue: a few rings wake a few workers,
+# and each drains whatever is due.
+_SCHEDULE_DRAIN = """
+local function schedule_drain(K, A)
+  redis.call('ZADD', K[1], A[2], A[1])
+  redis.call('HSET', K[2], A[1], A[3])
+  redis.call('LPUSH', K[3], '1')
+  redis.call('LTRIM', K[3], 0, 15)
+end
+"""
+QUEUE_CONTACT = _RECORD + _QUEUE_CONTACT + """
+return queue_contact(KEYS, ARGV)
+"""
+SCHEDULE_DRAIN = _SCHEDULE_DRAIN + """
+return schedule_drain(KEYS, ARGV)
+"""
+# Both at once on one Redis (not Cluster: the keys span two slots). KEYS: the
+# five of queue_contact, then the three of schedule_drain; ARGV: the four of
+# queue_contact, then due epoch, contact.
+QUEUE_INBOUND = _RECORD + _QUEUE_CONTACT + _SCHEDULE_DRAIN + """
+local seq = queue_contact({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4]})
+schedule_drain({KEYS[6], KEYS[7], KEYS[8]}, {ARGV[3], ARGV[5], ARGV[6]})
+return seq
+"""
+
 # KEYS: schedule zset, owner hash. ARGV: now epoch, limit.
 # Removes due timer ids from the schedule; returns id, contact, id, contact...
 CLAIM_TIMERS = """

@@ -68,7 +68,7 @@ from redis.retry import Retry
 
 from ..engine.model import Session
 from . import redis_scripts as lua
-from .base import pseudonymise
+from .base import DRAIN_EVENT, drain_timer_id, pseudonymise, requeue_drains
 from .redis_keys import SEEN_TTL, Keys, dumps, epoch, loads
 from .redis_outbox import RedisOutbox
 from .redis_tx import RedisTx
@@ -104,11 +104,17 @@ class RedisStore(RedisOutbox):
         self._lock_and_load = self.r.register_script(lua.LOCK_AND_LOAD)
         self._receive = self.r.register_script(lua.RECEIVE)
         self._apply = self.r.register_script(lua.APPLY)
+        self._queue_inbound = self.r.register_script(lua.QUEUE_INBOUND)
+        self._queue_contact = self.r.register_script(lua.QUEUE_CONTACT)
+        self._schedule_drain = self.r.register_script(lua.SCHEDULE_DRAIN)
+        self._waiter: redis.Redis | None = None  # the blocking connection of wait_for_work
         self._local = threading.local()  # per thread: what came with the contact lock
 
     def close(self) -> None:
         self.r.close()
         self._probe.close()
+        if self._waiter is not None:
+            self._waiter.close()
 
     def ping(self) -> bool:
         try:
@@ -266,6 +272,43 @@ class RedisStore(RedisOutbox):
                   k.inbound_pending(contact)],
             args=[SEEN_TTL, data])
         return None if seq is None else int(seq)
+
+    def queue_inbound(self, channel: str, provider_id: str, contact: str, text: str, received_at: datetime,
+                      meta: dict | None = None) -> int | None:
+        k, tid = self.keys, drain_timer_id(contact)
+        contact_keys = [k.seen(contact, channel, provider_id), k.inbound_seq(contact), k.inbound(contact),
+                        k.inbound_pending(contact), k.timers(contact)]
+        contact_args = [SEEN_TTL, self._inbound_json(channel, provider_id, contact, text, received_at, meta), tid,
+                        dumps({"at": received_at, "event": DRAIN_EVENT, "data": {}})]
+        sched_keys, sched_args = [k.schedule(), k.timer_owner(), k.wake()], [tid, epoch(received_at), contact]
+        if not self.per_slot:
+            seq = self._queue_inbound(keys=contact_keys + sched_keys, args=contact_args + sched_args[1:])
+        else:
+            # Two slots, one round trip: the timer's data is written before its
+            # schedule entry, so a break between the two leaves data that
+            # reschedule_orphan_timers puts back (and the webhook answers 503:
+            # the provider's retry sets both again).
+            pipe = self.r.pipeline(transaction=False)
+            self._queue_contact(keys=contact_keys, args=contact_args, client=pipe)
+            self._schedule_drain(keys=sched_keys, args=sched_args, client=pipe)
+            seq = pipe.execute()[0]
+        return int(seq) or None
+
+    def requeue_stranded_inbound(self, now: datetime) -> int:
+        k = self.keys
+        tail = len("}:in:pending")
+        contacts = [key[len(k.p) + 4:-tail] for key in self.r.scan_iter(match=k.inbound_pending("*"), count=500)
+                    if self.r.zcard(key)]  # an emptied zset is gone; a racing drain may just have emptied it
+        return requeue_drains(self, contacts, now)
+
+    def wait_for_work(self, timeout: float) -> bool:
+        """Block until a webhook queues a message (True) or ``timeout`` seconds
+        pass (False): what a worker's ticker sleeps on, so a queued message is
+        stepped at once rather than at the next tick."""
+        if self._waiter is None:
+            self._waiter = redis.Redis.from_url(self.url, decode_responses=True, socket_connect_timeout=0.5,
+                                                socket_timeout=timeout + 2, retry=Retry(NoBackoff(), 0))
+        return self._waiter.blpop([self.keys.wake()], timeout=max(timeout, 0.01)) is not None
 
     @staticmethod
     def _inbound_json(channel, provider_id, contact, text, received_at, meta) -> str:

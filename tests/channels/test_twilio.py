@@ -553,3 +553,19 @@ def test_the_whole_round_trip_on_each_durable_store(factory, tmp_path, fake):
     later = queue(rt, "hola")
     rt.outbox.run_once()
     assert row(rt, later)["status"] == "blocked" and len(fake.messages) == 2
+
+
+@pytest.mark.parametrize("factory", DURABLE)
+def test_with_the_step_in_the_worker_the_webhook_only_records_and_the_worker_replies(factory, tmp_path, fake):
+    """INBOUND_STEP=worker (the scaled profile's default): the webhook answers
+    after recording; a retry changes nothing; the worker's tick steps it once."""
+    app, rt = make_app(tmp_path, fake, store=factory(tmp_path), inbound_step="worker")
+    assert [post(app, sms(), fake=fake).status_code for _ in range(3)] == [200] * 3
+    assert rt.store.list_outbound(to=PARENT) == [] and rt.store.get_session(PARENT) is None
+    assert [m["text"] for m in rt.store.pending_inbound(PARENT)] == ["hello"]
+    sent = rt.pipeline.tick()
+    assert len(sent) == 2 and rt.store.pending_inbound(PARENT) == []  # welcome + menu, once
+    assert rt.pipeline.tick() == []
+    assert rt.outbox.run_once() == 2 and [m["To"] for m in fake.messages] == [PARENT, PARENT]
+    post(app, sms(sid="SM2", body="HELP"), fake=fake)
+    assert len(rt.pipeline.tick()) == 1 and rt.store.get_contact(PARENT)["last_seq"] == 2
