@@ -319,11 +319,20 @@ class CountingConnection(redis.Connection):
         return super().send_packed_command(command, check_health)
 
 
+def count_round_trips(store) -> None:
+    """From here on every connection of ``store`` counts what it sends."""
+    pool = store.r.connection_pool
+    store.r.close()  # this thread's own connection goes back to the pool...
+    pool.disconnect()
+    pool.reset()  # ... and the pool forgets every connection it made
+    pool.connection_class = CountingConnection
+    store._local.client_pid = None  # the thread's next client takes a counting one
+
+
 @pytest.mark.parametrize("per_slot", [False, True], ids=["one-redis", "per-slot"])
 def test_a_message_takes_two_round_trips_and_its_commit_frees_the_lock(raw, per_slot):
     store = raw.store(per_slot=per_slot)
-    store.r.connection_pool.connection_class = CountingConnection
-    store.r.connection_pool.disconnect()
+    count_round_trips(store)
     pipe = Pipeline(store, Conductor(engine(), store, CounterIds()), lambda: NOW)
     store.upsert_contact(A, lang="en")
     pipe.inbound(Inbound("sms", "SM1", A, "MENU"))  # scripts loaded, the session made
@@ -390,8 +399,7 @@ def test_the_workers_ticker_puts_back_a_timer_that_lost_its_schedule_entry(raw, 
 @pytest.mark.parametrize("per_slot", [False, True], ids=["one-redis", "per-slot"])
 def test_a_queued_message_is_one_round_trip_and_rings_the_wake_list(raw, per_slot):
     store = raw.store(per_slot=per_slot)
-    store.r.connection_pool.connection_class = CountingConnection
-    store.r.connection_pool.disconnect()
+    count_round_trips(store)
     store.queue_inbound("sms", "SM0", A, "first", T0)  # scripts loaded
     CountingConnection.sent.clear()
     assert store.queue_inbound("sms", "SM1", A, "hola", T0) == 2

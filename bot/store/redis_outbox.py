@@ -35,7 +35,8 @@ class RedisOutbox:
         k = self.keys
         until = now + timedelta(seconds=lease_seconds)
         ids = self._lease_outbound(keys=[k.out_queue()],
-                                   args=[epoch(now), limit, epoch(until), dumps(until), k.out_msg_prefix()])
+                                   args=[epoch(now), limit, epoch(until), dumps(until), k.out_msg_prefix()],
+                                   client=self.r)
         return self._messages(ids)
 
     def mark_outbound(self, msg_id: str, status: str, now: datetime, **fields: Any) -> None:
@@ -47,7 +48,7 @@ class RedisOutbox:
         pairs: list = ["status", dumps(status)]
         for name, value in fields.items():
             pairs += [name, dumps(value)]
-        self._mark_outbound(keys=[k.out_msg(msg_id), k.out_queue()], args=[mode, score, *pairs])
+        self._mark_outbound(keys=[k.out_msg(msg_id), k.out_queue()], args=[mode, score, *pairs], client=self.r)
 
     def list_outbound(self, to: str | None = None, status: str | None = None, limit: int = 1000) -> list[dict]:
         """The newest ``limit`` matches, oldest first: walk the index from its newest end."""

@@ -55,6 +55,7 @@ What is not
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
@@ -88,30 +89,49 @@ class RedisStore(RedisOutbox):
         # A webhook must answer 503 within a second when Redis is down or hung,
         # so the provider retries: short timeouts, and no client-side retry (a
         # retried script could run twice; the provider's retry is the safe one).
-        self.r = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=0.5,
-                                      socket_timeout=timeout, health_check_interval=30,
-                                      retry=Retry(NoBackoff(), 0))
+        self._local = threading.local()  # per thread: its client, and what came with the contact lock
+        # The pool's settings; each thread talks through a client of its own (``r``).
+        self._pooled = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=0.5,
+                                            socket_timeout=timeout, health_check_interval=30,
+                                            retry=Retry(NoBackoff(), 0))
         # health checks: fail fast, no retries
         self._probe = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1,
                                            retry=Retry(NoBackoff(), 0))
-        self._record_inbound = self.r.register_script(lua.RECORD_INBOUND)
-        self._claim_timers = self.r.register_script(lua.CLAIM_TIMERS)
-        self._take_timer = self.r.register_script(lua.TAKE_TIMER)
-        self._lease_outbound = self.r.register_script(lua.LEASE_OUTBOUND)
-        self._mark_outbound = self.r.register_script(lua.MARK_OUTBOUND)
-        self._release_lock = self.r.register_script(lua.RELEASE_LOCK)
-        self._rate_wait = self.r.register_script(lua.RATE_WAIT)
-        self._lock_and_load = self.r.register_script(lua.LOCK_AND_LOAD)
-        self._receive = self.r.register_script(lua.RECEIVE)
-        self._apply = self.r.register_script(lua.APPLY)
-        self._queue_inbound = self.r.register_script(lua.QUEUE_INBOUND)
-        self._queue_contact = self.r.register_script(lua.QUEUE_CONTACT)
-        self._schedule_drain = self.r.register_script(lua.SCHEDULE_DRAIN)
+        self._record_inbound = self._pooled.register_script(lua.RECORD_INBOUND)
+        self._claim_timers = self._pooled.register_script(lua.CLAIM_TIMERS)
+        self._take_timer = self._pooled.register_script(lua.TAKE_TIMER)
+        self._lease_outbound = self._pooled.register_script(lua.LEASE_OUTBOUND)
+        self._mark_outbound = self._pooled.register_script(lua.MARK_OUTBOUND)
+        self._release_lock = self._pooled.register_script(lua.RELEASE_LOCK)
+        self._rate_wait = self._pooled.register_script(lua.RATE_WAIT)
+        self._lock_and_load = self._pooled.register_script(lua.LOCK_AND_LOAD)
+        self._receive = self._pooled.register_script(lua.RECEIVE)
+        self._apply = self._pooled.register_script(lua.APPLY)
+        self._queue_inbound = self._pooled.register_script(lua.QUEUE_INBOUND)
+        self._queue_contact = self._pooled.register_script(lua.QUEUE_CONTACT)
+        self._schedule_drain = self._pooled.register_script(lua.SCHEDULE_DRAIN)
         self._waiter: redis.Redis | None = None  # the blocking connection of wait_for_work
-        self._local = threading.local()  # per thread: what came with the contact lock
+
+    @property
+    def r(self) -> redis.Redis:
+        """This thread's client, on a connection it keeps (redis-py's
+        ``single_connection_client``). A pooled client checks a connection out
+        for every command and first polls it for stray bytes: a system call
+        that costs here about what the command's own write does. A thread
+        sends one command at a time, so it needs no pool between its
+        commands; pipelines still take pooled connections. A forked child
+        (an RQ work horse) makes its own, never its parent's socket."""
+        local = self._local
+        if getattr(local, "client_pid", None) != os.getpid():
+            local.client = redis.Redis(connection_pool=self._pooled.connection_pool, single_connection_client=True)
+            local.client_pid = os.getpid()
+        return local.client
 
     def close(self) -> None:
-        self.r.close()
+        if getattr(self._local, "client_pid", None) == os.getpid():
+            self._local.client.close()
+        self._pooled.connection_pool.disconnect()
+        self._pooled.close()
         self._probe.close()
         if self._waiter is not None:
             self._waiter.close()
@@ -194,7 +214,7 @@ class RedisStore(RedisOutbox):
             keys=[k.seen(contact, channel, provider_id), k.inbound_seq(contact), k.inbound(contact),
                   k.inbound_pending(contact), k.lock(contact), k.contact(contact), k.session(contact)],
             args=[SEEN_TTL, self._inbound_json(channel, provider_id, contact, text, received_at, meta), token,
-                  int(self.lock_ttl * 1000)])
+                  int(self.lock_ttl * 1000)], client=self.r)
         seq = int(got[0]) or None
         if got[1]:
             self._prefetch(contact, *got[2:])
@@ -212,7 +232,7 @@ class RedisStore(RedisOutbox):
         pause = 0.002
         keys = [k.lock(contact_id), k.inbound_pending(contact_id), k.inbound(contact_id), k.contact(contact_id),
                 k.session(contact_id)]
-        while not (got := self._lock_and_load(keys=keys, args=[token, int(self.lock_ttl * 1000)])):
+        while not (got := self._lock_and_load(keys=keys, args=[token, int(self.lock_ttl * 1000)], client=self.r)):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError(f"contact {contact_id} is locked by another step (waited {timeout}s)")
@@ -234,7 +254,7 @@ class RedisStore(RedisOutbox):
         if getattr(local, "released", None) == (contact_id, token):
             local.released = None  # the last step's commit released it
             return
-        self._release_lock(keys=[self.keys.lock(contact_id)], args=[token])
+        self._release_lock(keys=[self.keys.lock(contact_id)], args=[token], client=self.r)
 
     def release_with_commit(self, contact: str) -> None:
         held = getattr(self._local, "held", None)
@@ -270,7 +290,7 @@ class RedisStore(RedisOutbox):
         seq = self._record_inbound(
             keys=[k.seen(contact, channel, provider_id), k.inbound_seq(contact), k.inbound(contact),
                   k.inbound_pending(contact)],
-            args=[SEEN_TTL, data])
+            args=[SEEN_TTL, data], client=self.r)
         return None if seq is None else int(seq)
 
     def queue_inbound(self, channel: str, provider_id: str, contact: str, text: str, received_at: datetime,
@@ -282,7 +302,7 @@ class RedisStore(RedisOutbox):
                         dumps({"at": received_at, "event": DRAIN_EVENT, "data": {}})]
         sched_keys, sched_args = [k.schedule(), k.timer_owner(), k.wake()], [tid, epoch(received_at), contact]
         if not self.per_slot:
-            seq = self._queue_inbound(keys=contact_keys + sched_keys, args=contact_args + sched_args[1:])
+            seq = self._queue_inbound(keys=contact_keys + sched_keys, args=contact_args + sched_args[1:], client=self.r)
         else:
             # Two slots, one round trip: the timer's data is written before its
             # schedule entry, so a break between the two leaves data that
@@ -343,7 +363,7 @@ class RedisStore(RedisOutbox):
 
     def claim_due_timers(self, now: datetime, limit: int = 100) -> list[dict]:
         k = self.keys
-        flat = self._claim_timers(keys=[k.schedule(), k.timer_owner()], args=[epoch(now), limit])
+        flat = self._claim_timers(keys=[k.schedule(), k.timer_owner()], args=[epoch(now), limit], client=self.r)
         pairs = list(zip(flat[::2], flat[1::2]))
         if not pairs:
             return []
@@ -385,7 +405,7 @@ class RedisStore(RedisOutbox):
 
     # ------------------------------------------------------------ records
     def rate_wait(self, key: str, interval: float, now: datetime, burst: int = 1) -> float:
-        return float(self._rate_wait(keys=[self.keys.rate(key)], args=[epoch(now), interval, burst]))
+        return float(self._rate_wait(keys=[self.keys.rate(key)], args=[epoch(now), interval, burst], client=self.r))
 
     def claim(self, kind: str, record_id: str, claimer: str) -> bool:
         return bool(self.r.set(self.keys.claim(kind, record_id), claimer, nx=True))

@@ -154,7 +154,7 @@ class RedisTx:
                     op(pipe)
             keys, args = apply_args(pipe.command_stack)
             pipe.reset()
-            store._apply(keys=keys, args=args)
+            store._apply(keys=keys, args=args, client=store.r)
         if rel is not None:
             store.released_by_commit(rel)
 

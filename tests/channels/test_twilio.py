@@ -141,6 +141,16 @@ def test_a_signature_for_other_fields_or_another_url_or_token_is_403(tmp_path, f
     assert post(app, form, path="/sms/twilio/status", signature=sign(form, fake=fake)).status_code == 403
 
 
+def test_a_signature_over_the_url_with_its_default_port_is_accepted_too(tmp_path, fake):
+    """Twilio may sign https://host:443/…: the exact URL is checked first,
+    then twilio's validate() with and without the port."""
+    app, _rt = make_app(tmp_path, fake)
+    with_port = sign(sms(), url="https://line.example.org:443/sms/twilio", fake=fake)
+    assert post(app, sms(), signature=with_port).status_code == 200
+    other_port = sign(sms("SM2"), url="https://line.example.org:8443/sms/twilio", fake=fake)
+    assert post(app, sms("SM2"), signature=other_port).status_code == 403
+
+
 def test_no_auth_token_configured_refuses_everything(tmp_path, fake):
     app, _rt = make_app(tmp_path, fake, twilio_auth_token="")
     assert post(app, sms(), signature=sign(sms(), token="anything")).status_code == 403
