@@ -29,6 +29,19 @@ def make(factory, tmp_path):
     return store, clock, Pipeline(store, conductor, clock)
 
 
+def steps_of(pipe) -> list:
+    """(seq, text) of every message the pipeline's conductor steps, in order."""
+    handled = []
+    original = pipe.conductor.message
+
+    def spy(contact, text, now, lang_hint=None, seq=None, channel=None):
+        handled.append((seq, text))
+        return original(contact, text, now, lang_hint, seq, channel)
+
+    pipe.conductor.message = spy
+    return handled
+
+
 @pytest.mark.parametrize("factory", STORES)
 def test_same_provider_id_ten_times_is_one_step_and_one_reply(factory, tmp_path):
     store, clock, pipe = make(factory, tmp_path)
@@ -41,14 +54,7 @@ def test_same_provider_id_ten_times_is_one_step_and_one_reply(factory, tmp_path)
 @pytest.mark.parametrize("factory", STORES)
 def test_one_contact_from_many_threads_is_handled_in_arrival_order(factory, tmp_path):
     store, clock, pipe = make(factory, tmp_path)
-    handled = []
-    original = pipe.conductor.message
-
-    def spy(contact, text, now, lang_hint=None, seq=None, channel=None):
-        handled.append((seq, text))
-        return original(contact, text, now, lang_hint, seq, channel)
-
-    pipe.conductor.message = spy
+    handled = steps_of(pipe)
     with store.transaction() as tx:
         tx.upsert_contact(PARENT, lang="en")
 
@@ -124,14 +130,7 @@ def test_deferred_ussd_and_the_simulator_still_answer_in_the_request(factory, tm
 @pytest.mark.parametrize("factory", STORES)
 def test_deferred_messages_from_many_threads_are_stepped_in_order_by_racing_workers(factory, tmp_path):
     store, clock, pipe = deferred(factory, tmp_path)
-    handled = []
-    original = pipe.conductor.message
-
-    def spy(contact, text, now, lang_hint=None, seq=None, channel=None):
-        handled.append(seq)
-        return original(contact, text, now, lang_hint, seq, channel)
-
-    pipe.conductor.message = spy
+    steps = steps_of(pipe)
     store.upsert_contact(PARENT, lang="en")
     done, errors = threading.Event(), []
 
@@ -159,6 +158,7 @@ def test_deferred_messages_from_many_threads_are_stepped_in_order_by_racing_work
         t.join(60)
     pipe.tick()  # a drain timer set after the last worker's last claim finds nothing left
     assert errors == []
+    handled = [seq for seq, _ in steps]
     assert len(handled) == 200 and handled == sorted(handled) and len(set(handled)) == 200
     assert store.get_contact(PARENT)["last_seq"] == 200
 

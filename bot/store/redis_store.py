@@ -16,7 +16,11 @@ What is atomic
 --------------
 * ``record_inbound`` (seen-key ``SET NX EX`` + ``INCR`` of the sequence),
   ``claim_due_timers``, ``lease_outbound``, ``mark_outbound`` and the lock
-  release are Lua scripts on one slot; ``claim`` is ``SET NX``. Adding one
+  release are Lua scripts on one slot; ``queue_inbound`` (a webhook that
+  leaves the step to a worker) records the message, writes its contact's
+  drain timer, schedules it and rings the wake list in one script on one
+  Redis, and as two pipelined scripts (contact slot, then ``{sched}``) with
+  ``per_slot``; ``claim`` is ``SET NX``. Adding one
   message with its queue and indexes is one script on ``{out}``.
 * A transaction (one step) buffers its writes and groups them per slot, data
   first, indexes after:
