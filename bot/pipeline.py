@@ -58,9 +58,13 @@ class Accepted:
 
 class Pipeline:
     def __init__(self, store: Any, conductor: Conductor, clock: Callable[[], datetime],
-                 kick: Callable[[], None] = lambda: None, lock_timeout: float = 10.0, defer: bool = False):
+                 kick: Callable[[], None] = lambda: None, lock_timeout: float = 10.0, defer: bool = False,
+                 wake: Callable[[], None] | None = None):
         self.store = store
         self.defer = defer  # record and answer; a worker steps (INBOUND_STEP=worker)
+        # wakes whoever steps queued messages: the embedded thread (kick); on
+        # Redis the store's own wake list, rung by queue_inbound, so nothing
+        self.wake = kick if wake is None else wake
         self.conductor = conductor
         self.clock = clock
         self.kick = kick  # wakes the sender (embedded thread or an RQ job)
@@ -70,7 +74,7 @@ class Pipeline:
         if self.defer and msg.channel not in SYNCHRONOUS_CHANNELS:
             seq = self.store.queue_inbound(msg.channel, msg.provider_id, msg.contact, msg.text, self.clock(),
                                            dict(msg.meta))
-            self.kick()  # the embedded thread; on Redis the store's wake list already rang
+            self.wake()
             return Accepted(seq is None, [])
         # A repeat (seq None) is not recorded again, but it still drains: the
         # provider retries when the first attempt failed after recording (say

@@ -120,7 +120,10 @@ def build(cfg: Config, store: Any | None = None, senders: dict | None = None, st
         jobs: Any = RQJobs(cfg.redis_url, queue_name(cfg))
     else:
         jobs = EmbeddedJobs()
-    pipeline = Pipeline(store, conductor, clock, kick=jobs.kick, defer=cfg.step_in_worker)
+    # On Redis a queued message rings the store's wake list itself; an RQ send
+    # job for it would find nothing to send.
+    wake = (lambda: None) if cfg.redis_url else jobs.kick
+    pipeline = Pipeline(store, conductor, clock, kick=jobs.kick, defer=cfg.step_in_worker, wake=wake)
     rt = Runtime(cfg, store, flows, conductor, pipeline, outbox, jobs)
     schedule_recurring(store, clock())  # fixed job keys: every start-up replaces the same jobs
     if start_jobs and isinstance(jobs, EmbeddedJobs):

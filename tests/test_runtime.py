@@ -60,7 +60,40 @@ def test_inbound_through_the_app_is_sent_by_the_embedded_thread(tmp_path):
         rt.jobs.stop()
 
 
+def test_with_the_step_in_the_worker_the_embedded_thread_steps_and_sends(tmp_path):
+    """INBOUND_STEP=worker on the embedded profile: the webhook's record wakes
+    the jobs thread, which steps the message and sends the reply."""
+    from app import create_app
+    from bot.web import accept
 
+    app = create_app({"VECINA_CONFIG": config(tmp_path, inbound_step="worker")})
+    rt = app.extensions["vecina"]
+    try:
+        with app.app_context():
+            assert accept(Inbound("sms", "SM1", PARENT, "hola")).sent == []
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            rows = rt.store.list_outbound(to=PARENT)
+            if len(rows) == 2 and all(m["status"] == "recorded" for m in rows):
+                break
+            time.sleep(0.05)
+        assert [m["key"] for m in rt.store.list_outbound(to=PARENT)] == ["main.welcome", "main.menu"]
+        assert rt.store.pending_inbound(PARENT) == []
+    finally:
+        rt.jobs.stop()
+
+
+def test_inbound_step_is_read_from_the_environment_and_checked(monkeypatch):
+    from bot.config import from_env
+
+    monkeypatch.delenv("INBOUND_STEP", raising=False)
+    assert from_env(dotenv=False).step_in_worker is False  # embedded: in the request
+    assert from_env({"redis_url": "redis://127.0.0.1:6379/15"}, dotenv=False).step_in_worker is True
+    monkeypatch.setenv("INBOUND_STEP", " Webhook ")
+    assert from_env({"redis_url": "redis://127.0.0.1:6379/15"}, dotenv=False).step_in_worker is False
+    monkeypatch.setenv("INBOUND_STEP", "later")
+    with pytest.raises(ValueError, match="INBOUND_STEP must be 'webhook' or 'worker'"):
+        from_env(dotenv=False)
 
 
 def reopen(store):
