@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import os
 import signal
 import socket
@@ -132,22 +133,23 @@ class Client:
         return 0
 
 
-def closed_loop(port: int, path: str, requests: list, threads: int, seconds: float) -> float:
-    """Requests/s with ``threads`` clients each sending back to back."""
+def closed_loop(port: int, path: str, requests, threads: int, seconds: float) -> float:
+    """Requests/s with ``threads`` clients each sending back to back, taking
+    requests from the iterator ``requests`` (what is left stays for the next call)."""
     stop = time.perf_counter() + seconds
     counts = [0] * threads
     bad = []
     lock = threading.Lock()
-    cursor = iter(range(len(requests)))
+    cursor = iter(requests)
 
     def worker(k: int):
         client = Client(port)
         while time.perf_counter() < stop:
             with lock:
-                i = next(cursor, None)
-            if i is None:
+                item = next(cursor, None)
+            if item is None:
                 return
-            body, headers = requests[i]
+            body, headers = item
             status = client.post(path, body, headers)
             if status >= 300:
                 bad.append(status)
@@ -276,45 +278,52 @@ def drop_prefix(prefix: str) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--seconds", type=float, default=16.0, help="closed-loop seconds per server, over all turns")
+    ap.add_argument("--turns", type=int, default=4, help="turns each server is measured in, alternating")
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--inbound-step", choices=("worker", "webhook"), default="worker",
                     help="INBOUND_STEP of the line under test (default: the scaled profile's own, worker)")
     args = ap.parse_args(argv)
     seconds = 2.0 if args.quick else args.seconds
+    args.turns = 1 if args.quick else max(1, args.turns)
     prefix = f"bench{uuid.uuid4().hex[:6]}"
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "TELEGRAM_", "USSD_", "REDIS_"))}
-
-    bare = Server("bare_app:create_app()", base_env, chdir=BENCH)
-    try:
-        reqs = twilio_requests(bare.port, 200_000 if not args.quick else 20_000)
-        closed_loop(bare.port, "/sms/twilio", reqs[:2000], args.clients, 1.0)  # warm-up
-        bare_rps = closed_loop(bare.port, "/sms/twilio", reqs[2000:], args.clients, seconds)
-        log(f"bare flask: {bare_rps:,.0f} req/s")
-    finally:
-        bare.stop()
 
     port = free_port()
     env = {**base_env, "REDIS_URL": REDIS_URL, "REDIS_PREFIX": prefix, "TWILIO_AUTH_TOKEN": TOKEN,
            "PUBLIC_URL": f"http://127.0.0.1:{port}", "INBOUND_STEP": args.inbound_step}
-    line = None
+    bare = line = None
     try:
+        # Both servers up at once, measured in turns (bare, line, bare, line…):
+        # both see the same machine, and each turn opens new connections, so
+        # how gunicorn happens to spread 8 keep-alive clients over its 2
+        # processes is drawn again every turn instead of once per run.
+        bare = Server("bare_app:create_app()", base_env, chdir=BENCH)
         line = Server("app:create_app()", env, port=port)  # PUBLIC_URL (what Twilio signs) names this port
-        n = 60_000 if not args.quick else 6_000
-        reqs = twilio_requests(line.port, n)
-        closed_loop(line.port, "/sms/twilio", reqs[:2000], args.clients, 1.0)  # warm-up: first texts
-        rps = closed_loop(line.port, "/sms/twilio", reqs[2000:], args.clients, seconds)
-        log(f"/sms/twilio: {rps:,.0f} req/s")
-        print(f"bare_flask_rps: {bare_rps:.0f}")
-        print(f"webhook_rps: {rps:.0f}")
-        print(f"webhook_ratio_vs_bare_flask: {rps / bare_rps:.2f}", flush=True)
+        bare_reqs = twilio_requests(bare.port, 200_000 if not args.quick else 20_000)
+        reqs = twilio_requests(line.port, 80_000 if not args.quick else 8_000)
+        bare_reqs, reqs = iter(bare_reqs), iter(reqs)  # every request is sent once, across the turns
+        closed_loop(bare.port, "/sms/twilio", itertools.islice(bare_reqs, 2000), args.clients, 1.0)  # warm-up
+        closed_loop(line.port, "/sms/twilio", itertools.islice(reqs, 2000), args.clients, 1.0)  # warm-up: first texts
+        turn = seconds / args.turns
+        bare_rates, rates = [], []
+        for k in range(args.turns):
+            bare_rates.append(closed_loop(bare.port, "/sms/twilio", bare_reqs, args.clients, turn))
+            rates.append(closed_loop(line.port, "/sms/twilio", reqs, args.clients, turn))
+            log(f"turn {k + 1}: bare flask {bare_rates[-1]:,.0f} req/s, /sms/twilio {rates[-1]:,.0f} req/s")
+        bare.stop()
+        bare = None
+        ratio = statistics.median(r / b for r, b in zip(rates, bare_rates))
+        print(f"bare_flask_rps: {statistics.median(bare_rates):.0f}")
+        print(f"webhook_rps: {statistics.median(rates):.0f}")
+        print(f"webhook_ratio_vs_bare_flask: {ratio:.2f}", flush=True)
         if args.inbound_step == "worker":
             rate, steps = drain_backlog(env)
             log(f"worker: {steps:,} queued messages stepped at {rate:,.0f} msgs/s")
             print(f"worker_msgs_per_s: {rate:.0f}", flush=True)
 
-        more = twilio_requests(line.port, int(300 * seconds) + 10)
-        lat = open_loop(line.port, "/sms/twilio", more, 300.0, seconds)
+        more = twilio_requests(line.port, int(300 * 8) + 10)
+        lat = open_loop(line.port, "/sms/twilio", more, 300.0, 8.0 if not args.quick else 2.0)
         log(f"300 rps: median {statistics.median(lat):.1f} ms, p99 {p99(lat):.1f} ms over {len(lat)} requests")
         print(f"webhook_p99_ms_at_300rps: {p99(lat):.1f}", flush=True)
 
@@ -325,8 +334,9 @@ def main(argv=None) -> int:
         log(f"ussd, no pauses: median {statistics.median(stress):.1f} ms, p99 {p99(stress):.1f} ms")
         print(f"ussd_p99_ms_50_sessions_no_pauses: {p99(stress):.1f}", flush=True)
     finally:
-        if line is not None:
-            line.stop()
+        for server in (bare, line):
+            if server is not None:
+                server.stop()
         drop_prefix(prefix)
     return 0
 
