@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS inbound (
     PRIMARY KEY (channel, provider_id));
 CREATE UNIQUE INDEX IF NOT EXISTS inbound_contact_seq ON inbound (contact, seq);
 CREATE INDEX IF NOT EXISTS inbound_pending ON inbound (contact, done, seq);
+CREATE INDEX IF NOT EXISTS inbound_undone ON inbound (contact) WHERE done = 0;
 CREATE TABLE IF NOT EXISTS timers (
     id TEXT PRIMARY KEY, contact TEXT NOT NULL, at TEXT NOT NULL, event TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS timers_at ON timers (at, id);
