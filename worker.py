@@ -1,5 +1,6 @@
 """The scaled profile's worker: an RQ worker (with its scheduler) on REDIS_URL,
-plus a ticker thread for timers and the outbox. Run any number of them
+plus a ticker thread for timers and the outbox and a stepper thread for the
+messages webhooks queue. Run any number of them
 (Procfile ``worker``). SIGTERM finishes the current job, then exits."""
 from __future__ import annotations
 
@@ -19,12 +20,14 @@ def main() -> int:
     from redis import Redis
     from rq import Queue, Worker
 
-    from bot.jobs_rq import queue_name, runtime, tick_forever
+    from bot.jobs_rq import queue_name, runtime, step_forever, tick_forever
 
     runtime()  # fail fast on bad flows or settings
     stop = threading.Event()
-    ticker = threading.Thread(target=tick_forever, args=(stop,), name="vecina-ticker", daemon=True)
-    ticker.start()
+    threads = [threading.Thread(target=tick_forever, args=(stop,), name="vecina-ticker", daemon=True),
+               threading.Thread(target=step_forever, args=(stop,), name="vecina-stepper", daemon=True)]
+    for thread in threads:
+        thread.start()
     conn = Redis.from_url(cfg.redis_url)
     worker = Worker([Queue(queue_name(cfg), connection=conn)], connection=conn)
     previous = signal.getsignal(signal.SIGTERM)
@@ -39,7 +42,8 @@ def main() -> int:
         worker.work(with_scheduler=True)  # RQ handles SIGTERM: warm shutdown
     finally:
         stop.set()
-        ticker.join(timeout=5)
+        for thread in threads:
+            thread.join(timeout=5)
     return 0
 
 

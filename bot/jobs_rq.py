@@ -6,9 +6,9 @@ due timers and sends whatever is leasable every second, so neither a lost job
 nor a dead worker strands a message: outbox leases are the sweeper. Every
 five minutes it also puts back timers that lost their schedule entry.
 
-Between rounds the ticker waits on the store's wake list (``wait_for_work``)
-rather than sleeping: a webhook that queued a message for the worker to step
-(``INBOUND_STEP=worker``) rings it, and the message is stepped at once.
+A stepper thread waits on the store's wake list (``wait_for_work``): a
+webhook that queued a message for the worker to step (``INBOUND_STEP=worker``)
+rings it, and the message is stepped at once.
 """
 from __future__ import annotations
 
@@ -87,6 +87,19 @@ def tick_forever(stop: threading.Event, interval: float = 1.0, sweep_every: floa
                 sweep(rt)
             rt.pipeline.tick()
             send_outbox()
+        except Exception:
+            pass  # Redis away: try again next round
+        stop.wait(interval)
+
+
+def step_forever(stop: threading.Event, interval: float = 1.0) -> None:
+    """Step what webhooks queued (and any due timer) as soon as one rings the
+    store's wake list: a thread of its own, so a slow send or translation in
+    the ticker never holds up the next person's reply."""
+    rt = runtime()
+    while not stop.is_set():
+        try:
+            rt.pipeline.tick()
             if wait_for_work(rt.store, interval) is None:
                 stop.wait(interval)
         except Exception:

@@ -427,8 +427,8 @@ def test_a_drain_timer_cut_from_the_schedule_is_put_back_by_the_sweep(raw):
     store.close()
 
 
-def test_the_workers_ticker_steps_a_queued_message_when_rung_not_at_its_next_tick(raw, tmp_path):
-    """worker.py's ticker sleeps on the wake list: with a 60 s interval, a
+def test_the_workers_stepper_steps_a_queued_message_when_rung_not_at_its_next_round(raw, tmp_path):
+    """worker.py's stepper sleeps on the wake list: with a 60 s interval, a
     message a webhook queued is still answered at once."""
     from bot import jobs_rq
     from bot.config import Config
@@ -440,10 +440,10 @@ def test_the_workers_ticker_steps_a_queued_message_when_rung_not_at_its_next_tic
                store=store, senders={}, start_jobs=False)
     jobs_rq._runtime, before = rt, jobs_rq._runtime
     stop = threading.Event()
-    ticker = threading.Thread(target=jobs_rq.tick_forever, args=(stop, 60.0, 3600.0))
+    stepper = threading.Thread(target=jobs_rq.step_forever, args=(stop, 60.0))
     try:
-        ticker.start()
-        time.sleep(0.3)  # the ticker's first round is over: it waits on the wake list
+        stepper.start()
+        time.sleep(0.3)  # the stepper's first round is over: it waits on the wake list
         assert rt.pipeline.inbound(Inbound("sms", "SM1", A, "hello")).sent == []
         deadline = time.monotonic() + 10
         while not store.list_outbound(to=A) and time.monotonic() < deadline:
@@ -452,7 +452,7 @@ def test_the_workers_ticker_steps_a_queued_message_when_rung_not_at_its_next_tic
     finally:
         stop.set()
         store.queue_inbound("sms", "SM-bye", B, "ring to end the wait", T0)
-        ticker.join(10)
+        stepper.join(10)
         jobs_rq._runtime = before
         store.close()
-    assert not ticker.is_alive()
+    assert not stepper.is_alive()
