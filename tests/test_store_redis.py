@@ -91,6 +91,7 @@ def test_keys_of_one_contact_share_a_hash_tag():
         keys = [k.contact(cid), k.session(cid), k.timers(cid), k.inbound_seq(cid), k.inbound(cid),
                 k.inbound_pending(cid), k.seen(cid, "sms", "SM1"), k.lock(cid), *k.contact_keys(cid)]
         assert {_slot_tag(key) for key in keys} == {f"{{c:{cid}}}"}
+        assert {k.contact_of(key) for key in keys} == {cid}  # what the sweeps read back from a key
     assert _slot_tag(k.contact(A)) != _slot_tag(k.contact(B))
     # each global index keeps its companions on its own slot
     assert {_slot_tag(x) for x in (k.schedule(), k.timer_owner())} == {"{sched}"}

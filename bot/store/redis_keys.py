@@ -50,6 +50,11 @@ class Keys:
     def lock(self, cid: str) -> str:
         return f"{self.p}:{self.tag(cid)}:lock"  # token, SET NX PX
 
+    def contact_of(self, key: str) -> str:
+        """The contact id in one of the keys above (``<p>:{c:<id>}:…``)."""
+        start = len(self.p) + len(":{c:")
+        return key[start:key.index("}:", start)]
+
     def contact_keys(self, cid: str) -> list[str]:
         """The keys ``remove_contact`` deletes (``seen`` keys expire on their own)."""
         return [self.contact(cid), self.session(cid), self.timers(cid), self.inbound_seq(cid),

@@ -134,8 +134,7 @@ class RedisStore(RedisOutbox):
     def close(self) -> None:
         if getattr(self._local, "client_pid", None) == os.getpid():
             self._local.client.close()
-        self._pooled.connection_pool.disconnect()
-        self._pooled.close()
+        self._pooled.close()  # a from_url client disconnects its pool, every thread's connection with it
         self._probe.close()
         if self._waiter is not None:
             self._waiter.close()
@@ -319,16 +318,16 @@ class RedisStore(RedisOutbox):
         return int(seq) or None
 
     def requeue_stranded_inbound(self, now: datetime) -> int:
+        # Redis deletes an emptied zset, so every key found has pending messages
+        # (a drain racing this sweep at worst gets a second, empty drain).
         k = self.keys
-        tail = len("}:in:pending")
-        contacts = [key[len(k.p) + 4:-tail] for key in self.r.scan_iter(match=k.inbound_pending("*"), count=500)
-                    if self.r.zcard(key)]  # an emptied zset is gone; a racing drain may just have emptied it
-        return requeue_drains(self, contacts, now)
+        pending = self.r.scan_iter(match=k.inbound_pending("*"), count=500)
+        return requeue_drains(self, [k.contact_of(key) for key in pending], now)
 
     def wait_for_work(self, timeout: float) -> bool:
         """Block until a webhook queues a message (True) or ``timeout`` seconds
-        pass (False): what a worker's ticker sleeps on, so a queued message is
-        stepped at once rather than at the next tick."""
+        pass (False): what worker.py's stepper sleeps on, so a queued message is
+        stepped at once rather than at its next round."""
         if self._waiter is None:
             self._waiter = redis.Redis.from_url(self.url, decode_responses=True, socket_connect_timeout=0.5,
                                                 socket_timeout=timeout + 2, retry=Retry(NoBackoff(), 0))
@@ -397,7 +396,7 @@ class RedisStore(RedisOutbox):
         crash between the two commits) back on the schedule. Returns how many."""
         k, n = self.keys, 0
         for key in self.r.scan_iter(match=f"{k.p}:{{c:*}}:timers", count=500):
-            cid = key[len(k.p) + 4:-len("}:timers")]
+            cid = k.contact_of(key)
             for tid, raw in self.r.hgetall(key).items():
                 if self.r.zscore(k.schedule(), tid) is None:
                     pipe = self.r.pipeline(transaction=True)
