@@ -78,6 +78,8 @@ ORPHAN_SWEEP_SECONDS = 300.0
 
 
 def tick_forever(stop: threading.Event, interval: float = 1.0, sweep_every: float = ORPHAN_SWEEP_SECONDS) -> None:
+    from .runtime import sweep
+
     rt = runtime()
     next_sweep = time.monotonic()
     while not stop.is_set():
@@ -104,15 +106,6 @@ def step_forever(stop: threading.Event, interval: float = 1.0) -> None:
                 stop.wait(interval)
         except Exception:
             stop.wait(interval)  # Redis away: try again next round
-
-
-def sweep(rt) -> None:
-    """Put back what a dead process left without its timer: timers that lost
-    their schedule entry, and queued messages whose drain was claimed but
-    never committed (both stores have the second; Redis the first too)."""
-    if hasattr(rt.store, "reschedule_orphan_timers"):
-        rt.store.reschedule_orphan_timers()
-    rt.store.requeue_stranded_inbound(rt.pipeline.clock())
 
 
 def wait_for_work(store, timeout: float) -> bool | None:

@@ -53,12 +53,21 @@ class Runtime:
         return datetime.now(self.cfg.tz)
 
 
+def sweep(rt: "Runtime") -> None:
+    """Put back what a dead process left without its timer: timers that lost
+    their schedule entry (Redis: a crash between two writes), and queued
+    messages whose drain was claimed but never committed (every store)."""
+    if hasattr(rt.store, "reschedule_orphan_timers"):
+        rt.store.reschedule_orphan_timers()
+    rt.store.requeue_stranded_inbound(rt.pipeline.clock())
+
+
 class EmbeddedJobs:
     """A thread in the web process: timers and the outbox, woken on demand."""
 
     def __init__(self, interval: float = 0.5, sweep_every: float = 300.0):
         self.interval = interval
-        self.sweep_every = sweep_every  # stranded queued messages (jobs_rq.sweep); the first round sweeps
+        self.sweep_every = sweep_every  # how often run_once calls sweep(); the first round does
         self._next_sweep = float("-inf")
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -85,7 +94,7 @@ class EmbeddedJobs:
         rt = self.runtime
         if time.monotonic() >= self._next_sweep:
             self._next_sweep = time.monotonic() + self.sweep_every
-            rt.store.requeue_stranded_inbound(rt.pipeline.clock())
+            sweep(rt)
         rt.pipeline.tick()
         while rt.outbox.run_once():
             pass
