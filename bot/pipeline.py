@@ -115,24 +115,40 @@ class Pipeline:
 
     def fire_due(self, rounds: int = 50, batch: int = 100) -> list:
         """Run every due timer under its contact's (or job's) lock, and the
-        events those set off, until none is due (the hop guard ends chains)."""
+        events those set off, until none is due (the hop guard ends chains).
+        Each round's timers are stepped as one store batch (Store.step_batch:
+        a few round trips for the lot on Redis), all but those whose contact
+        someone else holds or whose commit the batch could not write: those
+        go after it, each under its own lock."""
         sent: list = []
         for _ in range(rounds):
             due = self.store.claim_due_timers(self.clock(), limit=batch)
             if not due:
                 break
-            for timer in due:
-                try:
-                    with self.store.contact_lock(timer["contact"], timeout=self.lock_timeout):
-                        if timer["event"] == DRAIN_EVENT:  # messages a webhook queued
-                            sent.extend(self._handle_pending(timer["contact"]).sent)
-                        else:
-                            sent.extend(self.conductor.timer(timer, self.clock()).sent)
-                except Exception as exc:  # noqa: BLE001 - the timer is put back, never lost
-                    log.warning("timer %s (%s) failed, put back: %s", timer["id"], timer["event"], exc,
-                                exc_info=not isinstance(exc, TimeoutError))
-                    self._put_back(timer, exc)
+            fired: dict[int, list] = {}
+            with self.store.step_batch([t["contact"] for t in due]) as held:
+                for i, timer in enumerate(due):
+                    if timer["contact"] in held.locked:
+                        fired[i] = self._fire(timer)
+            for i, timer in enumerate(due):
+                if timer["contact"] not in held.locked or timer["contact"] in held.failed:
+                    fired[i] = self._fire(timer)
+            for i in range(len(due)):
+                sent.extend(fired[i])
         return sent
+
+    def _fire(self, timer: dict) -> list:
+        """One due timer under its contact's lock; what it queued."""
+        try:
+            with self.store.contact_lock(timer["contact"], timeout=self.lock_timeout):
+                if timer["event"] == DRAIN_EVENT:  # messages a webhook queued
+                    return self._handle_pending(timer["contact"]).sent
+                return self.conductor.timer(timer, self.clock()).sent
+        except Exception as exc:  # noqa: BLE001 - the timer is put back, never lost
+            log.warning("timer %s (%s) failed, put back: %s", timer["id"], timer["event"], exc,
+                        exc_info=not isinstance(exc, TimeoutError))
+            self._put_back(timer, exc)
+            return []
 
     def _put_back(self, timer: dict, exc: Exception) -> None:
         """A claimed timer whose step failed (its contact stayed locked, the

@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Protocol
 
@@ -117,6 +118,22 @@ class Store(Protocol):
         release the contact's lock too (Redis: one round trip fewer per message).
         A commit without that step's handled mark, or a failed one, leaves the
         lock to the context manager as usual. The other stores do nothing."""
+
+    def step_batch(self, contacts: Iterable[str]) -> AbstractContextManager["StepBatch"]:
+        """A worker's round of due timers, stepped with a few round trips in all
+        rather than two per step. Inside it, ``contact_lock`` of a contact in
+        ``StepBatch.locked`` costs nothing (the batch took every lock it could
+        in one round trip, and loaded what each step reads first), and the
+        steps' commits go out together: on this thread a read sends them
+        first, so every step still sees the ones before it; the rest go, and
+        the locks are released, when the block ends. A commit whose contact's
+        record changed under it (a status callback, a coordinator's edit) is
+        refused whole; its contact lands in ``StepBatch.failed`` after the
+        block, to be stepped again. Step only ``locked`` contacts inside the
+        block: the others are held by someone else, and waiting on them while
+        holding the batch's locks could deadlock two workers. Redis on one
+        server batches; per-slot Redis, SQLite and memory use
+        :func:`unbatched` (nothing locked: every timer takes its own lock)."""
 
     def pending_inbound(self, contact: str) -> list[dict]:
         """Inbound messages of ``contact`` not yet handled, in arrival order:
@@ -212,6 +229,20 @@ def pseudonymise(value: Any, contact_id: str, token: str) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(pseudonymise(v, contact_id, token) for v in value)
     return value
+
+
+@dataclass
+class StepBatch:
+    """What :meth:`Store.step_batch` holds."""
+
+    locked: frozenset = frozenset()  # contacts whose lock the batch holds: step these inside it
+    failed: set = field(default_factory=set)  # after the block: contacts whose step did not commit
+
+
+@contextmanager
+def unbatched(contacts: Iterable[str] = ()):
+    """:meth:`Store.step_batch` for a store that commits each step on its own."""
+    yield StepBatch()
 
 
 #: the timer event that steps a contact's pending inbound messages

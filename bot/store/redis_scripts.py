@@ -185,24 +185,37 @@ return release(KEYS, ARGV)
 # keys, how many ARGV follow as its arguments, then those. ADD_OUTBOUND and
 # RELEASE_LOCK run as the functions above; any other name is a Redis command
 # (key first). Written before any real write, nothing fails half-way but a
-# wrong type, which our own keys never have.
+# wrong type, which our own keys never have. CHECK (one key, one argument:
+# the value the step read, '' for none) writes nothing: when any CHECK's key
+# holds something else now, nothing at all is written and the reply is -1
+# (a batched step whose contact record changed under it: RedisBatching).
 APPLY = _ADD_OUTBOUND + _RELEASE + """
 local scripts = {ADD_OUTBOUND = add_outbound, RELEASE_LOCK = release}
-local k, a, n = 1, 1, 0
-while a <= #ARGV do
-  local name, nk, na = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+local function each(fn)
+  local k, a, n = 1, 1, 0
+  while a <= #ARGV do
+    local nk, na = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+    if fn(ARGV[a], k, nk, a + 3, a + 2 + na) == false then return false end
+    k, a, n = k + nk, a + 3 + na, n + 1
+  end
+  return n
+end
+local same = each(function(name, k, nk, first, last)
+  if name == 'CHECK' and (redis.call('GET', KEYS[k]) or '') ~= ARGV[first] then return false end
+end)
+if not same then return -1 end
+return each(function(name, k, nk, first, last)
+  if name == 'CHECK' then return end
   local keys = {}
   for i = 0, nk - 1 do keys[#keys + 1] = KEYS[k + i] end
   local fn = scripts[name]
   if fn then
-    fn(keys, {unpack(ARGV, a + 3, a + 2 + na)})
+    fn(keys, {unpack(ARGV, first, last)})
   else
-    for i = a + 3, a + 2 + na do keys[#keys + 1] = ARGV[i] end
+    for i = first, last do keys[#keys + 1] = ARGV[i] end
     redis.call(name, unpack(keys))
   end
-  k, a, n = k + nk, a + 3 + na, n + 1
-end
-return n
+end)
 """
 
 # KEYS: the limiter's key. ARGV: now epoch, interval seconds, burst.

@@ -74,13 +74,14 @@ from redis.retry import Retry
 from ..engine.model import Session
 from . import redis_scripts as lua
 from .base import DRAIN_EVENT, drain_timer_id, pseudonymise, requeue_drains
+from .redis_batch import RedisBatching
 from .redis_keys import SEEN_TTL, Keys, dumps, epoch, loads
 from .redis_outbox import RedisOutbox
 from .redis_tx import RedisTx
 
 
 
-class RedisStore(RedisOutbox):
+class RedisStore(RedisBatching, RedisOutbox):
     """Contacts, sessions, timers, outbox, records and audit in Redis."""
 
     def __init__(self, url: str, prefix: str = "vc", lock_ttl: float = 60.0, per_slot: bool = False,
@@ -129,7 +130,13 @@ class RedisStore(RedisOutbox):
         if getattr(local, "client_pid", None) != os.getpid():
             local.client = redis.Redis(connection_pool=self._pooled.connection_pool, single_connection_client=True)
             local.client_pid = os.getpid()
+        if getattr(local, "round", None) is not None:  # a step batch's commits go before any read
+            self.send_waiting_commits()
         return local.client
+
+    def command_buffer(self) -> redis.client.Pipeline:
+        """Collects commands through redis-py's own methods (never sent: RedisTx reads them off)."""
+        return self._pooled.pipeline(transaction=True)
 
     def close(self) -> None:
         if getattr(self._local, "client_pid", None) == os.getpid():
@@ -200,6 +207,13 @@ class RedisStore(RedisOutbox):
     # ------------------------------------------------------------ contact lock
     @contextmanager
     def contact_lock(self, contact_id: str, timeout: float = 10.0):
+        if self.hold_in_batch(contact_id):  # a step batch holds it, and releases it at its end
+            try:
+                yield
+            finally:
+                local = self._local
+                local.prefetch = local.held = local.release_with = None
+            return
         token = uuid.uuid4().hex
         self._acquire(contact_id, token, timeout)
         self._local.held = (contact_id, token)
@@ -230,11 +244,9 @@ class RedisStore(RedisOutbox):
             self._release(contact, token)
 
     def _acquire(self, contact_id: str, token: str, timeout: float) -> None:
-        k = self.keys
         deadline = time.monotonic() + timeout
         pause = 0.002
-        keys = [k.lock(contact_id), k.inbound_pending(contact_id), k.inbound(contact_id), k.contact(contact_id),
-                k.session(contact_id)]
+        keys = self._lock_keys(contact_id)
         while not (got := self._lock_and_load(keys=keys, args=[token, int(self.lock_ttl * 1000)], client=self.r)):
             left = deadline - time.monotonic()
             if left <= 0:
@@ -242,6 +254,12 @@ class RedisStore(RedisOutbox):
             time.sleep(min(pause, left))
             pause = min(pause * 2, 0.05)
         self._prefetch(contact_id, *got)
+
+    def _lock_keys(self, contact_id: str) -> list[str]:
+        """LOCK_AND_LOAD's KEYS."""
+        k = self.keys
+        return [k.lock(contact_id), k.inbound_pending(contact_id), k.inbound(contact_id), k.contact(contact_id),
+                k.session(contact_id)]
 
     def _prefetch(self, contact_id: str, seqs, rows, contact_raw, session_raw) -> None:
         # What the lock's holder reads first, loaded with the lock (one round
@@ -268,6 +286,8 @@ class RedisStore(RedisOutbox):
         """(contact, token) when this commit should release the held lock too:
         asked for (:meth:`release_with_commit`) and it is that contact's step
         (it marks an inbound handled), not some other transaction inside it."""
+        if self.in_batch():
+            return None  # the batch releases its locks after every commit is written
         rel = getattr(self._local, "release_with", None)
         return rel if rel is not None and rel[0] in done else None
 

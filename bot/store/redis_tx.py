@@ -24,10 +24,10 @@ class RedisTx:
 
     def __init__(self, store: "RedisStore"):
         self._store = store
-        self._r = store.r
         self._k = store.keys
         self._contacts: dict[str, dict] = {}  # written by this step
         self._read_contacts: dict[str, dict | None] = {}  # read by this step
+        self._read_raw: dict[str, str | None] = {}  # as read: what a batched commit checks is still there
         self._sessions: dict[str, dict] = {}
         self._timers: dict[str, tuple[str, dict]] = {}  # id -> (contact, {at, event, data})
         self._cancels: dict[str, str] = {}  # id -> contact whose stored timer goes
@@ -36,13 +36,21 @@ class RedisTx:
         self._audit: list[dict] = []
         self._done: dict[str, list[int]] = {}  # contact -> inbound seqs handled by this step
 
+    @property
+    def _r(self):
+        # the store's, on every read: inside a step batch that sends the
+        # batch's earlier commits first, so this read sees them
+        return self._store.r
+
     # ------------------------------------------------------------ contacts
     def get_contact(self, contact_id: str) -> dict | None:
         if contact_id in self._contacts:
             return copy_containers(self._contacts[contact_id])
         if contact_id not in self._read_contacts:  # read once per step
             hit, raw = self._store.take_prefetched(contact_id, "contact")
-            self._read_contacts[contact_id] = loads(raw if hit else self._r.get(self._k.contact(contact_id)))
+            raw = raw if hit else self._r.get(self._k.contact(contact_id))
+            self._read_raw[contact_id] = raw
+            self._read_contacts[contact_id] = loads(raw)
         return copy_containers(self._read_contacts[contact_id])
 
     def upsert_contact(self, contact_id: str, **changes: Any) -> dict:
@@ -134,6 +142,11 @@ class RedisTx:
             return
         store = self._store
         store.drop_prefetched()  # what came with the lock is older than this commit
+        if store.defers_commit():  # a step of a worker's batch: it goes out with the others (redis_batch.py)
+            keys, args = self.checks()
+            more_keys, more_args = self._apply_args(groups)
+            store.defer_commit(keys + more_keys, args + more_args, touched=set(self._contacts) | set(self._sessions))
+            return
         rel = store.commit_release(self._done)
         if rel is not None:
             # after every write of the step: in the same MULTI/EXEC on one Redis;
@@ -148,15 +161,27 @@ class RedisTx:
                     op(pipe)
                 pipe.execute()
         else:  # one Redis: the whole step in one script (as one MULTI/EXEC would, with one reply)
-            pipe = self._r.pipeline(transaction=True)
-            for group in groups:
-                for op in group:
-                    op(pipe)
-            keys, args = apply_args(pipe.command_stack)
-            pipe.reset()
+            keys, args = self._apply_args(groups)
             store._apply(keys=keys, args=args, client=store.r)
         if rel is not None:
             store.released_by_commit(rel)
+
+    def _apply_args(self, groups: list[list]) -> tuple[list, list]:
+        pipe = self._store.command_buffer()  # only collects the commands, never sends them
+        for group in groups:
+            for op in group:
+                op(pipe)
+        return apply_args(pipe.command_stack)
+
+    def checks(self) -> tuple[list, list]:
+        """APPLY's CHECK of each contact record this step read and rewrites:
+        the commit applies only if each is still as read."""
+        keys, args = [], []
+        for cid in self._contacts:
+            if cid in self._read_raw:
+                keys.append(self._k.contact(cid))
+                args += ["CHECK", 1, 1, self._read_raw[cid] or ""]
+        return keys, args
 
     def groups(self) -> list[list]:
         """The buffered writes as per-slot groups of ``op(pipe)`` calls, data before indexes."""
