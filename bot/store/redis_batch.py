@@ -81,11 +81,19 @@ class RedisBatching:
         held = getattr(self._local, "held", None)
         return round_ is not None and held is not None and round_.held.get(held[0]) == held[1]
 
-    def defer_commit(self, keys: list, args: list, touched: set[str]) -> None:
-        round_ = self._local.round
-        round_.waiting.append((self._local.held[0], keys, args))
+    def held_contact(self) -> str:
+        return self._local.held[0]
+
+    def defer_commit(self, keys: list, args: list, touched: set[str], known: dict) -> None:
+        """Keep a step's commit for later. ``known``: its own contact's record
+        and session as the commit leaves them, which that contact's next step
+        reads first (one contact's backlog is several steps in a row)."""
+        local = self._local
+        round_, held = local.round, local.held[0]
+        round_.waiting.append((held, keys, args))
         for contact in touched:  # what came with their locks is older than this commit
             round_.loaded.pop(contact, None)
+        local.prefetch = {"id": held, **known}
 
     def hold_in_batch(self, contact_id: str) -> bool:
         """Enter ``contact_lock`` on a contact whose lock the batch holds: no

@@ -28,6 +28,7 @@ class RedisTx:
         self._contacts: dict[str, dict] = {}  # written by this step
         self._read_contacts: dict[str, dict | None] = {}  # read by this step
         self._read_raw: dict[str, str | None] = {}  # as read: what a batched commit checks is still there
+        self._written_raw: dict[str, str] = {}  # JSON of a written record, made once (commit, as_left)
         self._sessions: dict[str, dict] = {}
         self._timers: dict[str, tuple[str, dict]] = {}  # id -> (contact, {at, event, data})
         self._cancels: dict[str, str] = {}  # id -> contact whose stored timer goes
@@ -145,7 +146,8 @@ class RedisTx:
         if store.defers_commit():  # a step of a worker's batch: it goes out with the others (redis_batch.py)
             keys, args = self.checks()
             more_keys, more_args = self._apply_args(groups)
-            store.defer_commit(keys + more_keys, args + more_args, touched=set(self._contacts) | set(self._sessions))
+            store.defer_commit(keys + more_keys, args + more_args, touched=set(self._contacts) | set(self._sessions),
+                               known=self.as_left(store.held_contact()))
             return
         rel = store.commit_release(self._done)
         if rel is not None:
@@ -173,6 +175,24 @@ class RedisTx:
                 op(pipe)
         return apply_args(pipe.command_stack)
 
+    def as_left(self, contact_id: str) -> dict:
+        """``contact_id``'s record and session as this step leaves them (the
+        raw values its commit writes, or read and kept): what the contact's
+        next step in a batch reads without waiting for this commit."""
+        known = {}
+        if contact_id in self._contacts:
+            known["contact"] = self._contact_raw(contact_id)
+        elif contact_id in self._read_raw:
+            known["contact"] = self._read_raw[contact_id]
+        if contact_id in self._sessions:
+            known["session"] = self._sessions[contact_id]
+        return known
+
+    def _contact_raw(self, contact_id: str) -> str:
+        if contact_id not in self._written_raw:
+            self._written_raw[contact_id] = dumps(self._contacts[contact_id])
+        return self._written_raw[contact_id]
+
     def checks(self) -> tuple[list, list]:
         """APPLY's CHECK of each contact record this step read and rewrites:
         the commit applies only if each is still as read."""
@@ -193,8 +213,8 @@ class RedisTx:
         def ops(cid: str) -> list:
             return per_contact.setdefault(cid, [])
 
-        for cid, rec in self._contacts.items():
-            ops(cid).append(lambda p, key=k.contact(cid), v=dumps(rec): p.set(key, v))
+        for cid in self._contacts:
+            ops(cid).append(lambda p, key=k.contact(cid), v=self._contact_raw(cid): p.set(key, v))
         for cid, v in self._sessions.items():
             ops(cid).append(lambda p, key=k.session(cid), v=v: p.set(key, v))
         for tid, cid in self._cancels.items():
