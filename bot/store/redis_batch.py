@@ -37,6 +37,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from redis.exceptions import NoScriptError
+
 from .base import StepBatch, unbatched
 
 log = logging.getLogger(__name__)
@@ -61,11 +63,10 @@ class RedisBatching:
                 yield nothing
             return
         tokens = {c: uuid.uuid4().hex for c in dict.fromkeys(contacts)}
-        pipe = self._pooled.pipeline(transaction=False)
         ttl = int(self.lock_ttl * 1000)
-        for contact, token in tokens.items():
-            self._lock_and_load(keys=self._lock_keys(contact), args=[token, ttl], client=pipe)
-        replies = pipe.execute()
+        replies = self.run_scripts([(self._lock_and_load, self._lock_keys(c), [t, ttl]) for c, t in tokens.items()])
+        if any(isinstance(reply, Exception) for reply in replies):  # the round goes nowhere; its timers go back
+            raise next(reply for reply in replies if isinstance(reply, Exception))
         held = {c: t for (c, t), got in zip(tokens.items(), replies) if got}
         round_ = _Round(held, {c: got for c, got in zip(tokens, replies) if got}, StepBatch(frozenset(held)))
         local.round = round_
@@ -74,6 +75,28 @@ class RedisBatching:
         finally:
             local.round = None
             self._send_waiting(round_, release=True)
+
+    def run_scripts(self, calls: list[tuple]) -> list:
+        """``(script, KEYS, ARGV)`` calls in one pipeline, in order; a reply per
+        call, an exception object for a call that failed. By EVALSHA: a
+        registered script called in a pipeline first costs a round trip of
+        SCRIPT EXISTS. Calls that find the script gone (Redis restarted) ran
+        nothing, so they are loaded and run again, in order."""
+        pipe = self._pooled.pipeline(transaction=False)
+        for script, keys, args in calls:
+            pipe.evalsha(script.sha, len(keys), *keys, *args)
+        replies = pipe.execute(raise_on_error=False)
+        missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if missing:
+            for script in {calls[i][0] for i in missing}:
+                script.sha = self._pooled.script_load(script.script)
+            pipe = self._pooled.pipeline(transaction=False)
+            for i in missing:
+                script, keys, args = calls[i]
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+            for i, reply in zip(missing, pipe.execute(raise_on_error=False)):
+                replies[i] = reply
+        return replies
 
     def defers_commit(self) -> bool:
         """True inside a batch, during a step of one of its contacts."""
@@ -120,14 +143,11 @@ class RedisBatching:
         waiting, round_.waiting = round_.waiting, []
         if not waiting and not release:
             return
-        pipe = self._pooled.pipeline(transaction=False)
-        for _contact, keys, args in waiting:
-            self._apply(keys=keys, args=args, client=pipe)
+        calls = [(self._apply, keys, args) for _contact, keys, args in waiting]
         if release:  # after the commits: a lock is free only once its step is written
-            for contact, token in round_.held.items():
-                self._release_lock(keys=[self.keys.lock(contact)], args=[token], client=pipe)
+            calls += [(self._release_lock, [self.keys.lock(c)], [t]) for c, t in round_.held.items()]
         try:
-            replies = pipe.execute(raise_on_error=False)
+            replies = self.run_scripts(calls)
         except Exception as exc:  # noqa: BLE001 - nothing known written: every step goes again
             # (their locks, if Redis kept them, lapse after lock_ttl)
             log.warning("a batch of %d commits failed: %s", len(waiting), exc)

@@ -390,11 +390,12 @@ class RedisStore(RedisBatching, RedisOutbox):
         pairs = list(zip(flat[::2], flat[1::2]))
         if not pairs:
             return []
-        pipe = self.r.pipeline(transaction=False)
-        for tid, cid in pairs:
-            self._take_timer(keys=[k.timers(cid)], args=[tid], client=pipe)
+        taken = self.run_scripts([(self._take_timer, [k.timers(cid)], [tid]) for tid, cid in pairs])
+        for reply in taken:
+            if isinstance(reply, Exception):  # claimed, not taken: reschedule_orphan_timers puts them back
+                raise reply
         out, early = [], []
-        for (tid, cid), raw in zip(pairs, pipe.execute()):
+        for (tid, cid), raw in zip(pairs, taken):
             if raw is None:  # cancelled after it was scheduled: nothing to fire
                 continue
             t = loads(raw)
