@@ -77,15 +77,24 @@ def contact(i: int) -> str:
 
 
 class Line:
-    """A pipeline on one store with ``contacts`` people each inside the bench loop."""
+    """A pipeline on one store with ``contacts`` people each inside the bench loop.
 
-    def __init__(self, store, engine: Engine, contacts: int):
+    ``worker``: the scaled profile's path (``INBOUND_STEP=worker``): each
+    message is queued as the webhook queues it, and after every turn of all
+    contacts (what piles up between a busy worker's rounds) the worker's
+    ``fire_due`` steps the lot; otherwise each message is stepped as it is
+    received (``INBOUND_STEP=webhook``)."""
+
+    def __init__(self, store, engine: Engine, contacts: int, worker: bool = False):
         self.store = store
         self.clock = Clock()
-        self.pipe = Pipeline(store, Conductor(engine, store, UuidIds()), self.clock)
+        conductor = Conductor(engine, store, UuidIds())
+        self.pipe = Pipeline(store, conductor, self.clock)
+        self.worker = Pipeline(store, conductor, self.clock, defer=True) if worker else None
         self.contacts = [contact(i) for i in range(contacts)]
         self.turn = {c: 0 for c in self.contacts}
         self.n = 0
+        self.worker_seconds = 0.0  # of the last run, the worker's share
         with store.transaction() as tx:
             for c in self.contacts:
                 tx.upsert_contact(c, lang="en")
@@ -93,21 +102,26 @@ class Line:
             self.send(c, "BENCH")
             self.send(c, PRIME_ANSWER)
 
-    def send(self, who: str, text: str) -> int:
+    def send(self, who: str, text: str, pipe: Pipeline | None = None) -> int:
         self.n += 1
         self.clock.tick()
-        return len(self.pipe.inbound(Inbound("sms", f"B{self.n}", who, text)).sent)
+        return len((pipe or self.pipe).inbound(Inbound("sms", f"B{self.n}", who, text)).sent)
 
     def run(self, messages: int) -> float:
         """Seconds for ``messages`` answers, contacts taking turns."""
         people = self.contacts
+        self.worker_seconds = 0.0
         t0 = time.perf_counter()
         sent = 0
         for i in range(messages):
             who = people[i % len(people)]
             k = self.turn[who]
             self.turn[who] = k + 1
-            sent += self.send(who, ANSWERS[k % len(ANSWERS)])
+            sent += self.send(who, ANSWERS[k % len(ANSWERS)], self.worker)
+            if self.worker is not None and ((i + 1) % len(people) == 0 or i + 1 == messages):
+                w0 = time.perf_counter()
+                sent += len(self.worker.fire_due())
+                self.worker_seconds += time.perf_counter() - w0
         elapsed = time.perf_counter() - t0
         if sent != messages:  # every answer is valid: exactly one prompt back each
             raise SystemExit(f"expected {messages} replies, the pipeline queued {sent}")
@@ -134,18 +148,22 @@ def drop_prefix(store) -> None:
         store.r.delete(key)
 
 
-def measure(make, engine: Engine, contacts: int, messages: int, repeats: int, name: str) -> tuple[float, object]:
-    rates = []
+def measure(make, engine: Engine, contacts: int, messages: int, repeats: int, name: str,
+            worker: bool = False) -> tuple[float, float, object]:
+    """Medians of the runs: msgs/s, and msgs/s of the worker's share alone (0 inline)."""
+    rates, worker_rates = [], []
     line = None
     for r in range(repeats):
         store = make()
-        line = Line(store, engine, contacts)
+        line = Line(store, engine, contacts, worker=worker)
         elapsed = line.run(messages)
         rates.append(messages / elapsed)
-        log(f"{name} run {r + 1}: {messages / elapsed:,.0f} msgs/s")
+        worker_rates.append(messages / line.worker_seconds if worker else 0.0)
+        log(f"{name} run {r + 1}: {messages / elapsed:,.0f} msgs/s"
+            + (f" (the worker's share alone: {worker_rates[-1]:,.0f} msgs/s)" if worker else ""))
         if r < repeats - 1 and hasattr(store, "r"):
             drop_prefix(store)
-    return statistics.median(rates), line
+    return statistics.median(rates), statistics.median(worker_rates), line
 
 
 def redis_sizes(store, who: str) -> tuple[int, int]:
@@ -166,12 +184,19 @@ def main(argv=None) -> int:
         args.messages, args.contacts, args.repeats = 300, 50, 1
     engine = Engine(build_flowset(), Settings())
     with tempfile.TemporaryDirectory() as folder:
-        rate, _ = measure(lambda: sqlite_store(folder), engine, args.contacts, args.messages, args.repeats, "sqlite")
+        rate, _, _ = measure(lambda: sqlite_store(folder), engine, args.contacts, args.messages, args.repeats,
+                             "sqlite")
         print(f"pipeline_sqlite_msgs_per_s: {rate:.0f}", flush=True)
     prefix = f"bench{uuid.uuid4().hex[:6]}"
-    rate, line = measure(lambda: redis_store(prefix), engine, args.contacts, args.messages, args.repeats, "redis")
+    inline, _, line = measure(lambda: redis_store(prefix), engine, args.contacts, args.messages, args.repeats,
+                              "redis, stepped in the webhook")
+    drop_prefix(line.store)
+    rate, worker_rate, line = measure(lambda: redis_store(prefix), engine, args.contacts, args.messages,
+                                      args.repeats, "redis, queued and stepped by a worker", worker=True)
     try:
         print(f"pipeline_redis_msgs_per_s: {rate:.0f}", flush=True)
+        print(f"pipeline_redis_worker_msgs_per_s: {worker_rate:.0f}", flush=True)
+        print(f"pipeline_redis_inline_msgs_per_s: {inline:.0f}", flush=True)
         session, total = redis_sizes(line.store, line.contacts[0])
         print(f"redis_bytes_per_session: {session}")
         print(f"redis_bytes_per_contact: {total}")

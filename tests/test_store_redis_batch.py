@@ -9,7 +9,7 @@ import time
 from bot.conversation import Conductor
 from bot.engine.model import CounterIds
 from bot.pipeline import Inbound, Pipeline
-from store_contract import A, B, T0
+from store_contract import A, B
 from support import NOW, engine
 from test_store_redis import CountingConnection, count_round_trips, raw  # noqa: F401 - raw is a fixture
 
