@@ -185,3 +185,27 @@ def test_a_round_after_redis_lost_its_scripts_loads_them_and_steps_everyone(raw)
     for who in PEOPLE[:5]:
         assert store.pending_inbound(who) == [] and not raw.conn.exists(store.keys.lock(who))
     store.close()
+
+
+def test_when_a_contacts_first_batched_step_is_refused_its_later_ones_are_too_and_all_run_again_in_order(raw):
+    store, other = raw.store(), raw.store()
+    CoordinatorEditsMidStep.other, CoordinatorEditsMidStep.tries_of_b = other, 0
+    pipe = worker_line(store, CoordinatorEditsMidStep)
+    store.upsert_contact(B, lang="en", roles=["helper"])
+    pipe.inbound(Inbound("sms", "SM-1", B, "hello"))
+    pipe.inbound(Inbound("sms", "SM-2", B, "MENU"))  # both pending when the worker looks
+    pipe.fire_due()
+    # 2 steps refused (the second read what the first left, never written), then both again
+    assert CoordinatorEditsMidStep.tries_of_b == 4
+    rec = store.get_contact(B)
+    assert rec["vetted"] is True and rec["last_seq"] == 2 and store.pending_inbound(B) == []
+    assert store.get_session(B).state == "menu"
+    one_by_one = raw.store()  # the same two texts stepped one at a time elsewhere: the same replies
+    alone = Pipeline(one_by_one, Conductor(engine(), one_by_one, CounterIds()), lambda: NOW)
+    one_by_one.upsert_contact(A, lang="en", roles=["helper"])
+    for sid, text in (("SM-1", "hello"), ("SM-2", "MENU")):
+        alone.inbound(Inbound("sms", sid, A, text))
+    assert [m["key"] for m in store.list_outbound(to=B)] == [m["key"] for m in one_by_one.list_outbound(to=A)]
+    store.close()
+    other.close()
+    one_by_one.close()

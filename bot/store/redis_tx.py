@@ -144,10 +144,11 @@ class RedisTx:
         store = self._store
         store.drop_prefetched()  # what came with the lock is older than this commit
         if store.defers_commit():  # a step of a worker's batch: it goes out with the others (redis_batch.py)
-            keys, args = self.checks()
+            held = store.held_contact()
+            keys, args = self.checks(held)
             more_keys, more_args = self._apply_args(groups)
             store.defer_commit(keys + more_keys, args + more_args, touched=set(self._contacts) | set(self._sessions),
-                               known=self.as_left(store.held_contact()))
+                               known=self.as_left(held))
             return
         rel = store.commit_release(self._done)
         if rel is not None:
@@ -193,14 +194,18 @@ class RedisTx:
             self._written_raw[contact_id] = dumps(self._contacts[contact_id])
         return self._written_raw[contact_id]
 
-    def checks(self) -> tuple[list, list]:
-        """APPLY's CHECK of each contact record this step read and rewrites:
-        the commit applies only if each is still as read."""
+    def checks(self, held: str) -> tuple[list, list]:
+        """APPLY's CHECKs: each contact record this step read and rewrites, and
+        that of the contact whose step it is, must still be as read. The
+        latter also chains one contact's batched steps: the next one reads
+        what this one leaves (``as_left``), so when this one is refused, so
+        is every later one of that contact, never applied on top of a state
+        that was not written."""
         keys, args = [], []
-        for cid in self._contacts:
-            if cid in self._read_raw:
+        for cid, raw in self._read_raw.items():
+            if cid in self._contacts or cid == held:
                 keys.append(self._k.contact(cid))
-                args += ["CHECK", 1, 1, self._read_raw[cid] or ""]
+                args += ["CHECK", 1, 1, raw or ""]
         return keys, args
 
     def groups(self) -> list[list]:
