@@ -211,6 +211,19 @@ def json_object_hook(obj: dict) -> Any:
     return obj
 
 
+# Encoders and a decoder made once: json.dumps/json.loads with any option build
+# a new JSONEncoder/JSONDecoder on every call, which costs several times what
+# encoding a short value does (a stored step writes a dozen of them).
+encode_json = json.JSONEncoder(default=json_default, separators=(",", ":"), ensure_ascii=False).encode
+encode_json_utc = json.JSONEncoder(default=json_default_utc, separators=(",", ":"), ensure_ascii=False).encode
+_decoder = json.JSONDecoder(object_hook=json_object_hook)
+
+
+def decode_json(raw: str | bytes) -> Any:
+    """JSON text (str, or UTF-8 bytes) to values, datetimes and Decimals back."""
+    return _decoder.decode(raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw)
+
+
 def copy_containers(value: Any) -> Any:
     if type(value) is dict:
         return {k: copy_containers(v) for k, v in value.items()}
@@ -291,12 +304,11 @@ class Session:
 
     def to_json(self) -> str:
         """:meth:`to_dict` as JSON text, in one pass of the C encoder."""
-        return json.dumps({name: getattr(self, name) for name in self.__dataclass_fields__},
-                          default=json_default, separators=(",", ":"), ensure_ascii=False)
+        return encode_json({name: getattr(self, name) for name in self.__dataclass_fields__})
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> "Session":
-        return cls._build(json.loads(raw, object_hook=json_object_hook))
+        return cls._build(decode_json(raw))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Session":

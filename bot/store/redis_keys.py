@@ -9,11 +9,10 @@ kind), ``{idx}`` (the contact list) and ``{audit}``.
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any
 
-from ..engine.model import json_default_utc, json_object_hook
+from ..engine.model import decode_json, encode_json_utc
 
 SEEN_TTL = 7 * 24 * 3600  # how long a provider id is remembered (seconds)
 
@@ -114,11 +113,11 @@ class Keys:
 # ---------------------------------------------------------------- values
 def dumps(value: Any) -> str:
     """JSON (bot.engine.model.encode_value) with aware datetimes as ISO UTC strings and Decimals as strings."""
-    return json.dumps(value, default=json_default_utc, separators=(",", ":"), ensure_ascii=False)
+    return encode_json_utc(value)
 
 
 def loads(raw: str | bytes | None) -> Any:
-    return None if raw is None else json.loads(raw, object_hook=json_object_hook)
+    return None if raw is None else decode_json(raw)
 
 
 def epoch(when: datetime) -> float:

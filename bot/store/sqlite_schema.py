@@ -47,9 +47,12 @@ CREATE TABLE IF NOT EXISTS locks (name TEXT PRIMARY KEY, owner TEXT NOT NULL, ex
 """
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode  # made once
+
+
 def dumps(value: Any) -> str:
     """JSON with datetimes and Decimals tagged (as Session.to_dict does)."""
-    return json.dumps(encode_value(value), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _encode(encode_value(value))
 
 
 def loads(text: str | None) -> Any:
