@@ -12,17 +12,30 @@ and deletes it afterwards):
 stdout holds only ``name: value`` lines; progress goes to stderr.
 
 What one message costs here is everything between a provider's webhook and the
-outbox, as the web process does it: record the inbound (idempotent on the
-provider id), take the contact's lock, read the pending inbound, run the
-engine step (the typical prompt-and-answer step of bench/flows/bench.yaml),
-commit session + outbox row + "handled" mark in one store transaction, release
-the lock. Only the HTTP parsing and the provider call are left out (those are
-``bench/webhook.py``'s). Many contacts take turns, as on a live line, and the
-clock moves one second per message so no contact trips the hourly loop guard.
+outbox: record the inbound (idempotent on the provider id), take the contact's
+lock, read the pending inbound, run the engine step (the typical
+prompt-and-answer step of bench/flows/bench.yaml), commit session + outbox row
++ "handled" mark in one store transaction, release the lock. Only the HTTP
+parsing and the provider call are left out (those are ``bench/webhook.py``'s).
+Many contacts take turns, as on a live line, and the clock moves one second per
+message so no contact trips the hourly loop guard.
+
+On Redis the line runs as the scaled profile does by default
+(``INBOUND_STEP=worker``): each message is queued as the webhook queues it (one
+script: record it and set its contact's drain timer), and after every turn of
+all contacts the worker's ``fire_due`` steps what piled up, one step batch a
+round (the contacts' locks and loads in one pipeline, the commits sent with the
+releases). All of it runs in this one thread, one after the other.
 
 Figures:
-* ``pipeline_sqlite_msgs_per_s`` / ``pipeline_redis_msgs_per_s``: median of
-  the runs (targets 1,500 and 3,000);
+* ``pipeline_sqlite_msgs_per_s``: the embedded profile (stepped as received),
+  median of the runs (target 1,500);
+* ``pipeline_redis_msgs_per_s``: the Redis profile's default path above,
+  queue and step both counted, median of the runs (target 3,000);
+  ``pipeline_redis_worker_msgs_per_s`` is the worker's share of the same runs
+  alone (what one worker process keeps up with), and
+  ``pipeline_redis_inline_msgs_per_s`` the step inside the request instead
+  (``INBOUND_STEP=webhook``: receive, step and commit, two round trips);
 * ``redis_bytes_per_session``: ``MEMORY USAGE`` of one contact's session key
   after its conversation has run a while (target < 2 KB), and
   ``redis_bytes_per_contact`` for all of that contact's keys (contact record,
