@@ -15,6 +15,12 @@ Two levels:
   with MULTI/EXEC; SQLite uses one ``BEGIN IMMEDIATE`` transaction.) Reads
   inside a Tx see the Tx's own earlier writes. A nested ``transaction()`` on
   the same thread joins the outer one.
+* Writers that do not hold a contact's lock (a status callback's opt-out, a
+  coordinator's edit) may change a contact record that a step holding the
+  lock has read. A commit never undoes that: it keeps every field it does not
+  itself set as the other writer left it (SQLite: the write lock taken at
+  ``BEGIN IMMEDIATE`` orders the two; Redis: the commit checks each record it
+  rewrites and lays its own changes over one that changed, ``redis_tx.py``).
 * Every :class:`Tx` method is also a method of the store itself, run as its
   own small transaction when called outside one (the conductor reads
   ``store.get_contact`` and writes ``store.audit`` that way).
@@ -42,6 +48,12 @@ from ..engine.model import Session
 
 # what an erased text reads (data rights, retention)
 ERASED = "[erased]"
+
+
+class StoreConflict(RuntimeError):
+    """A commit that kept meeting records changed under it (other writers
+    without the contact's lock, many times in a row) and gave up: nothing of
+    it was written. Like a store outage, the step fails whole and goes again."""
 
 
 class Tx(Protocol):

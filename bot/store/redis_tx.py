@@ -5,6 +5,7 @@ indexes. How the groups commit, and what that makes atomic: ``redis_store.py``.
 from __future__ import annotations
 
 
+import random
 import time
 import uuid
 from datetime import datetime
@@ -12,11 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.model import Session, copy_containers
 from . import redis_scripts as lua
+from .base import StoreConflict
 from .contacts import new_record
 from .redis_keys import dumps, epoch, loads
 
 if TYPE_CHECKING:
     from .redis_store import RedisStore
+
+# How many times one commit lays its changes over records that changed under
+# it before it gives up (each time means another writer committed in between),
+# with a random pause growing from CONFLICT_PAUSE so that writers racing on one
+# record take turns instead of refusing each other.
+CONFLICT_TRIES = 10
+CONFLICT_PAUSE = 0.0005
 
 
 class RedisTx:
@@ -26,6 +35,7 @@ class RedisTx:
         self._store = store
         self._k = store.keys
         self._contacts: dict[str, dict] = {}  # written by this step
+        self._changes: dict[str, dict] = {}  # the fields this step set on each, laid over a record changed under it
         self._read_contacts: dict[str, dict | None] = {}  # read by this step
         self._read_raw: dict[str, str | None] = {}  # as read: what a batched commit checks is still there
         self._written_raw: dict[str, str] = {}  # JSON of a written record, made once (commit, as_left)
@@ -58,6 +68,7 @@ class RedisTx:
         rec = self.get_contact(contact_id) or new_record(contact_id)
         rec.update(copy_containers(changes))
         self._contacts[contact_id] = rec
+        self._changes.setdefault(contact_id, {}).update(copy_containers(changes))
         return copy_containers(rec)
 
     # ------------------------------------------------------------ sessions
@@ -151,23 +162,55 @@ class RedisTx:
                                known=self.as_left(held))
             return
         rel = store.commit_release(self._done)
-        if rel is not None:
-            # after every write of the step: in the same MULTI/EXEC on one Redis;
-            # on Cluster, its own group after the others (they commit in order)
-            # EVAL, not the registered script: in a pipeline that costs a SCRIPT EXISTS round trip
-            release = [lambda p, key=self._k.lock(rel[0]), token=rel[1]: p.eval(lua.RELEASE_LOCK, 1, key, token)]
-            groups.append(release)
+        # the lock's release goes after every write of the step: in the same
+        # script on one Redis; on Cluster, its own group after the others (they
+        # commit in order). EVAL, not the registered script: in a pipeline that
+        # costs a SCRIPT EXISTS round trip
+        release = [] if rel is None else [
+            [lambda p, key=self._k.lock(rel[0]), token=rel[1]: p.eval(lua.RELEASE_LOCK, 1, key, token)]]
         if store.per_slot:  # Cluster: one MULTI/EXEC per slot, in order
-            for group in groups:
+            for group in groups + release:
                 pipe = self._r.pipeline(transaction=True)
                 for op in group:
                     op(pipe)
                 pipe.execute()
         else:  # one Redis: the whole step in one script (as one MULTI/EXEC would, with one reply)
-            keys, args = self._apply_args(groups)
-            store._apply(keys=keys, args=args, client=store.r)
+            self._apply_over_others(groups, release)
         if rel is not None:
             store.released_by_commit(rel)
+
+    def _apply_over_others(self, groups: list[list], release: list[list]) -> None:
+        """The commit as one APPLY that CHECKs each contact record it rewrites
+        is still as read. When one changed (a status callback's opt-out, a
+        coordinator's edit: writers without the contact's lock), nothing is
+        written; this step's own changes are laid over the record as it is now
+        and the commit goes again, so what the other wrote to fields this step
+        does not set stands, as if it had come just after. A record removed
+        meanwhile stays removed."""
+        store = self._store
+        for attempt in range(CONFLICT_TRIES):
+            keys, args = self.checks(held=None)
+            more_keys, more_args = self._apply_args(groups + release)
+            if store._apply(keys=keys + more_keys, args=args + more_args, client=store.r) != -1:
+                return
+            if attempt:
+                time.sleep(random.uniform(0, CONFLICT_PAUSE * 2 ** min(attempt, 6)))
+            self._lay_changes_over_fresh_records()
+            groups = self.groups()
+        raise StoreConflict(f"contact records kept changing under a commit ({CONFLICT_TRIES} tries)")
+
+    def _lay_changes_over_fresh_records(self) -> None:
+        cids = [cid for cid in self._contacts if cid in self._read_raw]
+        for cid, raw in zip(cids, self._r.mget([self._k.contact(cid) for cid in cids])):
+            if raw == self._read_raw[cid]:
+                continue
+            self._written_raw.pop(cid, None)
+            if raw is None:  # removed (members remove, forget) while this step ran: not brought back
+                del self._contacts[cid], self._read_raw[cid]
+                continue
+            rec = loads(raw)
+            rec.update(copy_containers(self._changes.get(cid, {})))
+            self._contacts[cid], self._read_raw[cid] = rec, raw
 
     def _apply_args(self, groups: list[list]) -> tuple[list, list]:
         pipe = self._store.command_buffer()  # only collects the commands, never sends them
@@ -194,7 +237,7 @@ class RedisTx:
             self._written_raw[contact_id] = dumps(self._contacts[contact_id])
         return self._written_raw[contact_id]
 
-    def checks(self, held: str) -> tuple[list, list]:
+    def checks(self, held: str | None) -> tuple[list, list]:
         """APPLY's CHECKs: each contact record this step read and rewrites, and
         that of the contact whose step it is, must still be as read. The
         latter also chains one contact's batched steps: the next one reads

@@ -1,0 +1,176 @@
+"""Writers without a contact's lock (a status callback's opt-out, a
+coordinator's edit) and a step holding it, on one Redis: whichever commits
+second keeps what the first wrote to the fields it does not set itself
+(``RedisTx._apply_over_others``). Without that, every step (it rewrites the
+contact record for ``last_seq``) could undo a coordinator's "not vetted" or a
+STOP landing while it ran."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from bot.conversation import Conductor
+from bot.engine.model import CounterIds
+from bot.pipeline import Inbound, Pipeline
+from bot.store.base import StoreConflict
+from bot.store.redis_tx import CONFLICT_TRIES
+from store_contract import A, B
+from support import NOW, engine
+from test_store_redis import CountingConnection, count_round_trips, raw  # noqa: F401 - raw is a fixture
+
+
+def test_an_edit_landing_while_a_step_has_the_record_read_is_kept_with_the_steps_own_change(raw):
+    store, other = raw.store(), raw.store()  # other: another process
+    store.upsert_contact(A, lang="en", vetted=True, roles=["helper"])
+    with store.transaction() as tx:
+        tx.get_contact(A)
+        other.upsert_contact(A, vetted=False)  # the coordinator takes the helper off the list
+        tx.upsert_contact(A, last_seq=7)
+        tx.put_record("note", "n1", {"id": "n1"})
+    rec = store.get_contact(A)
+    assert rec["vetted"] is False and rec["last_seq"] == 7 and rec["roles"] == ["helper"]
+    assert store.get_record("note", "n1") == {"id": "n1"}  # the rest of the commit went with it
+    store.close()
+    other.close()
+
+
+def test_a_stop_committed_while_a_coordinator_edits_the_name_stays(raw):
+    store, step = raw.store(), raw.store()
+    store.upsert_contact(A, lang="es", name="Ana")
+    with store.transaction() as coordinator:
+        assert coordinator.get_contact(A)["opted_out"] is False  # the edit form, as loaded
+        step.upsert_contact(A, opted_out=True)  # meanwhile Ana texts PARAR
+        coordinator.upsert_contact(A, name="Ana María")
+    rec = store.get_contact(A)
+    assert rec["opted_out"] is True and rec["name"] == "Ana María"
+    store.close()
+    step.close()
+
+
+def test_on_the_same_field_the_later_commit_wins_as_if_it_came_after(raw):
+    store, other = raw.store(), raw.store()
+    store.upsert_contact(A, lang="en")
+    with store.transaction() as tx:
+        tx.get_contact(A)
+        other.upsert_contact(A, lang="en", area="north")
+        tx.upsert_contact(A, lang="es")
+    rec = store.get_contact(A)
+    assert (rec["lang"], rec["area"]) == ("es", "north")
+    store.close()
+    other.close()
+
+
+def test_a_contact_removed_while_a_step_ran_is_not_brought_back(raw):
+    store, other = raw.store(), raw.store()
+    store.upsert_contact(A, lang="en", name="Ana")
+    with store.transaction() as tx:
+        tx.get_contact(A)
+        assert other.remove_contact(A)
+        tx.upsert_contact(A, last_seq=3)
+        tx.upsert_contact(B, lang="es")  # a contact created in the same commit still is
+    assert store.get_contact(A) is None and A not in {c["id"] for c in store.list_contacts()}
+    assert store.get_contact(B)["lang"] == "es"
+    store.close()
+    other.close()
+
+
+def test_a_contact_created_meanwhile_gets_the_steps_fields_over_it(raw):
+    store, other = raw.store(), raw.store()
+    with store.transaction() as tx:
+        assert tx.get_contact(A) is None
+        other.upsert_contact(A, roles=["parent"], name="Ana")  # a coordinator adds her
+        tx.upsert_contact(A, lang="es")  # her first text, stepped at the same moment
+    rec = store.get_contact(A)
+    assert (rec["roles"], rec["name"], rec["lang"]) == (["parent"], "Ana", "es")
+    store.close()
+    other.close()
+
+
+def test_a_commit_without_a_change_under_it_is_still_one_round_trip(raw):
+    store = raw.store()
+    store.upsert_contact(A, lang="en")
+    count_round_trips(store)
+    with store.transaction() as tx:
+        tx.get_contact(A)
+        CountingConnection.sent.clear()
+        tx.upsert_contact(A, area="north")
+    assert len(CountingConnection.sent) == 1
+    store.close()
+
+
+def test_a_commit_that_keeps_meeting_changes_gives_up_and_writes_nothing(raw):
+    store, other = raw.store(), raw.store()
+    store.upsert_contact(A, lang="en")
+    script, calls = store._apply, []
+
+    def busy_writer_first(**kw):  # another process commits just before each try
+        calls.append(1)
+        other.upsert_contact(A, area=f"area-{len(calls)}")
+        return script(**kw)
+
+    store._apply = busy_writer_first
+    with pytest.raises(StoreConflict):
+        with store.transaction() as tx:
+            tx.get_contact(A)
+            tx.upsert_contact(A, lang="es")
+            tx.put_record("note", "n1", {"id": "n1"})
+    store._apply = script
+    assert len(calls) == CONFLICT_TRIES
+    rec = store.get_contact(A)
+    assert rec["lang"] == "en" and rec["area"] == f"area-{CONFLICT_TRIES}"
+    assert store.get_record("note", "n1") is None
+    store.close()
+    other.close()
+
+
+def test_writers_racing_on_one_record_without_its_lock_lose_no_field(raw):
+    """Eight processes each set their own field 25 times, all at once."""
+    raw.store().upsert_contact(A, lang="en")
+    errors: list = []
+
+    def writer(i: int) -> None:
+        store = raw.store()
+        try:
+            for n in range(25):
+                store.upsert_contact(A, **{f"f{i}": n})
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    rec = raw.store().get_contact(A)
+    assert {f"f{i}": rec.get(f"f{i}") for i in range(8)} == {f"f{i}": 24 for i in range(8)}
+    assert rec["lang"] == "en"
+
+
+class CoordinatorEditsMidStep(Conductor):
+    """While B's message is stepped in the webhook (INBOUND_STEP=webhook), a
+    coordinator in another process takes B off the vetted list."""
+
+    other = None
+
+    def message(self, contact_id, text, now, **kw):
+        if contact_id == B and self.other.get_contact(B).get("vetted"):
+            self.other.upsert_contact(B, vetted=False)
+        return super().message(contact_id, text, now, **kw)
+
+
+def test_a_message_stepped_in_the_webhook_keeps_an_edit_made_while_it_ran_and_is_answered_once(raw):
+    store, other = raw.store(), raw.store()
+    CoordinatorEditsMidStep.other = other
+    pipe = Pipeline(store, CoordinatorEditsMidStep(engine(), store, CounterIds()), lambda: NOW)
+    store.upsert_contact(B, lang="en", roles=["helper"], vetted=True)
+    sent = pipe.inbound(Inbound("sms", "SM-1", B, "hello")).sent
+    assert len(sent) == 1 and [m["key"] for m in store.list_outbound(to=B)] == [sent[0]["key"]]
+    rec = store.get_contact(B)
+    assert rec["vetted"] is False and rec["last_seq"] == 1 and rec["roles"] == ["helper"]
+    assert store.pending_inbound(B) == [] and not raw.conn.exists(store.keys.lock(B))
+    store.close()
+    other.close()
