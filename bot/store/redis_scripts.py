@@ -6,12 +6,13 @@ Every key a script touches shares one hash tag with the keys it is given
 
 # Shared pieces, put together into the scripts below (each script is still
 # one atomic unit): record an inbound message; take a contact's lock and load
-# what its holder reads first.
+# what its holder reads first. They take keys and arguments one by one, not
+# in tables: a script runs once per message, and each table it builds is work
+# for Redis (the webhook's script cost half again as much with them).
 _RECORD = """
 local function record(seen, seqkey, inbound, pending, ttl, json)
-  if redis.call('EXISTS', seen) == 1 then return false end
+  if not redis.call('SET', seen, '1', 'NX', 'EX', tonumber(ttl)) then return false end
   local seq = redis.call('INCR', seqkey)
-  redis.call('SET', seen, seq, 'EX', tonumber(ttl))
   redis.call('HSET', inbound, seq, json)
   redis.call('ZADD', pending, seq, seq)
   return seq
@@ -40,35 +41,34 @@ return record(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2])
 # queue_contact KEYS: seen, seq, inbound hash, pending zset, timers hash.
 # ARGV: seen ttl, message JSON, timer id, timer JSON. Returns seq, or 0 for a repeat.
 _QUEUE_CONTACT = """
-local function queue_contact(K, A)
-  local seq = record(K[1], K[2], K[3], K[4], A[1], A[2]) or 0
-  redis.call('HSET', K[5], A[3], A[4])
+local function queue_contact(seen, seqkey, inbound, pending, timers, ttl, json, tid, timer)
+  local seq = record(seen, seqkey, inbound, pending, ttl, json) or 0
+  redis.call('HSET', timers, tid, timer)
   return seq
 end
 """
 # schedule_drain KEYS: schedule zset, owner hash, wake list. ARGV: timer id, due epoch, contact.
-# The wake list is a doorbell, not a queue: a few rings wake a few workers,
-# and each drains whatever is due.
+# The wake list is a doorbell, not a queue: a few rings (16 at most) wake a
+# few workers, and each drains whatever is due.
 _SCHEDULE_DRAIN = """
-local function schedule_drain(K, A)
-  redis.call('ZADD', K[1], A[2], A[1])
-  redis.call('HSET', K[2], A[1], A[3])
-  redis.call('LPUSH', K[3], '1')
-  redis.call('LTRIM', K[3], 0, 15)
+local function schedule_drain(schedule, owner, wake, tid, due, contact)
+  redis.call('ZADD', schedule, due, tid)
+  redis.call('HSET', owner, tid, contact)
+  if redis.call('LLEN', wake) < 16 then redis.call('LPUSH', wake, '1') end
 end
 """
 QUEUE_CONTACT = _RECORD + _QUEUE_CONTACT + """
-return queue_contact(KEYS, ARGV)
+return queue_contact(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 """
 SCHEDULE_DRAIN = _SCHEDULE_DRAIN + """
-return schedule_drain(KEYS, ARGV)
+return schedule_drain(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3])
 """
 # Both at once on one Redis (not Cluster: the keys span two slots). KEYS: the
 # five of queue_contact, then the three of schedule_drain; ARGV: the four of
 # queue_contact, then due epoch, contact.
 QUEUE_INBOUND = _RECORD + _QUEUE_CONTACT + _SCHEDULE_DRAIN + """
-local seq = queue_contact({KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4]})
-schedule_drain({KEYS[6], KEYS[7], KEYS[8]}, {ARGV[3], ARGV[5], ARGV[6]})
+local seq = queue_contact(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+schedule_drain(KEYS[6], KEYS[7], KEYS[8], ARGV[3], ARGV[5], ARGV[6])
 return seq
 """
 
@@ -184,38 +184,31 @@ return release(KEYS, ARGV)
 # do. ARGV: for each command its name, how many of the next KEYS are its
 # keys, how many ARGV follow as its arguments, then those. ADD_OUTBOUND and
 # RELEASE_LOCK run as the functions above; any other name is a Redis command
-# (key first). Written before any real write, nothing fails half-way but a
-# wrong type, which our own keys never have. CHECK (one key, one argument:
-# the value the step read, '' for none) writes nothing: when any CHECK's key
-# holds something else now, nothing at all is written and the reply is -1
-# (a batched step whose contact record changed under it: RedisBatching).
+# (one key, then its arguments). Written before any real write, nothing
+# fails half-way but a wrong type, which our own keys never have. CHECKs come
+# first (one key, one argument: the value the step read, '' for none) and
+# write nothing: when any CHECK's key holds something else now, nothing at all
+# is written and the reply is -1 (a contact record changed under the step:
+# RedisTx, RedisBatching). Otherwise the reply is how many writes ran.
 APPLY = _ADD_OUTBOUND + _RELEASE + """
 local scripts = {ADD_OUTBOUND = add_outbound, RELEASE_LOCK = release}
-local function each(fn)
-  local k, a, n = 1, 1, 0
-  while a <= #ARGV do
-    local nk, na = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-    if fn(ARGV[a], k, nk, a + 3, a + 2 + na) == false then return false end
-    k, a, n = k + nk, a + 3 + na, n + 1
-  end
-  return n
+local n, k, a = #ARGV, 1, 1
+while a <= n and ARGV[a] == 'CHECK' do
+  if (redis.call('GET', KEYS[k]) or '') ~= ARGV[a + 3] then return -1 end
+  k, a = k + 1, a + 4
 end
-local same = each(function(name, k, nk, first, last)
-  if name == 'CHECK' and (redis.call('GET', KEYS[k]) or '') ~= ARGV[first] then return false end
-end)
-if not same then return -1 end
-return each(function(name, k, nk, first, last)
-  if name == 'CHECK' then return end
-  local keys = {}
-  for i = 0, nk - 1 do keys[#keys + 1] = KEYS[k + i] end
+local done = 0
+while a <= n do
+  local name, nk, na = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
   local fn = scripts[name]
   if fn then
-    fn(keys, {unpack(ARGV, first, last)})
+    fn({unpack(KEYS, k, k + nk - 1)}, {unpack(ARGV, a + 3, a + 2 + na)})
   else
-    for i = first, last do keys[#keys + 1] = ARGV[i] end
-    redis.call(name, unpack(keys))
+    redis.call(name, KEYS[k], unpack(ARGV, a + 3, a + 2 + na))
   end
-end)
+  k, a, done = k + nk, a + 3 + na, done + 1
+end
+return done
 """
 
 # KEYS: the limiter's key. ARGV: now epoch, interval seconds, burst.

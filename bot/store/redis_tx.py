@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # it before it gives up (each time means another writer committed in between),
 # with a random pause growing from CONFLICT_PAUSE so that writers racing on one
 # record take turns instead of refusing each other.
-CONFLICT_TRIES = 10
+CONFLICT_TRIES = 20
 CONFLICT_PAUSE = 0.0005
 
 
