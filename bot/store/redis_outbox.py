@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from . import redis_scripts as lua
 from .base import ERASED
 from .redis_keys import dumps, epoch, loads
 
@@ -17,8 +16,11 @@ UTC = timezone.utc
 
 class RedisOutbox:
     # ------------------------------------------------------------ outbox
-    def add_outbound_to(self, pipe, msg: dict) -> None:
-        """Queue the script that adds ``msg`` (with its indexes) on ``pipe``."""
+    def outbound_op(self, msg: dict) -> tuple:
+        """The ``ADD_OUTBOUND`` that adds ``msg`` with its indexes, as a
+        ``RedisTx.groups`` command (on Cluster it runs by EVAL, not as a
+        registered script: redis-py checks a pipeline's scripts with SCRIPT
+        EXISTS first, one more round trip for every step)."""
         k = self.keys
         fields: list = []
         for name, value in msg.items():
@@ -26,10 +28,8 @@ class RedisOutbox:
         score = ""
         if msg.get("status", "queued") == "queued":
             score = epoch(msg.get("retry_at") or msg.get("created_at") or datetime.now(UTC))
-        # EVAL, not a registered script: redis-py checks a pipeline's scripts
-        # with SCRIPT EXISTS first, one more round trip for every step.
-        pipe.eval(lua.ADD_OUTBOUND, 5, k.out_seq(), k.out_queue(), k.out_all(), k.out_to(msg["to"]),
-                  k.out_msg(msg["id"]), msg["id"], score, *fields)
+        return ("ADD_OUTBOUND", (k.out_seq(), k.out_queue(), k.out_all(), k.out_to(msg["to"]), k.out_msg(msg["id"])),
+                (msg["id"], score, *fields))
 
     def lease_outbound(self, now: datetime, lease_seconds: float, limit: int = 50) -> list[dict]:
         k = self.keys

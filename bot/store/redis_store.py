@@ -34,7 +34,13 @@ What is atomic
   groups in **one script** (``APPLY``: what one MULTI/EXEC of them would do,
   with one reply instead of one per command): the whole step or nothing. When
   the step is the last of a contact's lock hold (``release_with_commit``), the
-  lock's release goes in it too, a round trip fewer per message.
+  lock's release goes in it too, a round trip fewer per message. ``APPLY``
+  first CHECKs that each contact record the step rewrites is still the one it
+  read; when another writer changed it meanwhile (a status callback's
+  opt-out, a coordinator's edit, another contact's step), nothing is written,
+  the step's own changes are laid over the record as it is now, and the
+  commit goes again (``RedisTx._apply_over_others``): no field another writer
+  set is undone.
 
   ``RedisStore(url, per_slot=True)`` (what Redis Cluster needs) commits one
   MULTI/EXEC per group, in the order above. Each contact's keys change
@@ -51,15 +57,17 @@ A worker's round of due timers is one step batch (``redis_batch.py``): the
 round's locks are taken and loaded in one pipeline, and each step's ``APPLY``
 waits in the batch until this thread next reads Redis or the round ends,
 then goes with the others and the locks' release in one more. A batched
-``APPLY`` first CHECKs that each contact record it rewrites is still the one
-the step read: if not, it writes nothing and the step runs again.
+``APPLY`` CHECKs the same way; when it is refused the step runs again, alone,
+from fresh reads.
 
 What is not
 -----------
-* Reads in a transaction are not isolated (no WATCH): two steps of
-  different contacts that both change a third contact's record are not
-  serialised (last write wins). The contact lock serialises one contact's
-  own steps; it expires after ``lock_ttl`` (60 s) if its holder dies.
+* Reads in a transaction are not isolated (no WATCH): a step decides on
+  what it read, and only the records it rewrites are checked at commit. On
+  one Redis two writers of one contact record keep each other's fields (the
+  later one wins on a field both set); with ``per_slot`` (Cluster) the later
+  record wins whole. The contact lock serialises one contact's own steps; it
+  expires after ``lock_ttl`` (60 s) if its holder dies.
 * A claimed timer is removed from the schedule, then its data taken in a
   second script on the contact's slot; only the caller that takes the data
   returns the timer. A crash between the two leaves data that
@@ -140,10 +148,6 @@ class RedisStore(RedisContactLock, RedisBatching, RedisOutbox):
         if getattr(local, "round", None) is not None:  # a step batch's commits go before any read
             self.send_waiting_commits()
         return local.client
-
-    def command_buffer(self) -> redis.client.Pipeline:
-        """Collects commands through redis-py's own methods (never sent: RedisTx reads them off)."""
-        return self._pooled.pipeline(transaction=True)
 
     def close(self) -> None:
         if getattr(self._local, "client_pid", None) == os.getpid():

@@ -157,7 +157,7 @@ class RedisTx:
         if store.defers_commit():  # a step of a worker's batch: it goes out with the others (redis_batch.py)
             held = store.held_contact()
             keys, args = self.checks(held)
-            more_keys, more_args = self._apply_args(groups)
+            more_keys, more_args = apply_args(groups)
             store.defer_commit(keys + more_keys, args + more_args, touched=set(self._contacts) | set(self._sessions),
                                known=self.as_left(held))
             return
@@ -166,13 +166,15 @@ class RedisTx:
         # script on one Redis; on Cluster, its own group after the others (they
         # commit in order). EVAL, not the registered script: in a pipeline that
         # costs a SCRIPT EXISTS round trip
-        release = [] if rel is None else [
-            [lambda p, key=self._k.lock(rel[0]), token=rel[1]: p.eval(lua.RELEASE_LOCK, 1, key, token)]]
+        release = [] if rel is None else [[("RELEASE_LOCK", (self._k.lock(rel[0]),), (rel[1],))]]
         if store.per_slot:  # Cluster: one MULTI/EXEC per slot, in order
             for group in groups + release:
                 pipe = self._r.pipeline(transaction=True)
-                for op in group:
-                    op(pipe)
+                for name, keys, args in group:
+                    if name in SCRIPTS:
+                        pipe.eval(SCRIPTS[name], len(keys), *keys, *args)
+                    else:
+                        pipe.execute_command(name, *keys, *args)
                 pipe.execute()
         else:  # one Redis: the whole step in one script (as one MULTI/EXEC would, with one reply)
             self._apply_over_others(groups, release)
@@ -190,7 +192,7 @@ class RedisTx:
         store = self._store
         for attempt in range(CONFLICT_TRIES):
             keys, args = self.checks(held=None)
-            more_keys, more_args = self._apply_args(groups + release)
+            more_keys, more_args = apply_args(groups + release)
             if store._apply(keys=keys + more_keys, args=args + more_args, client=store.r) != -1:
                 return
             if attempt:
@@ -211,13 +213,6 @@ class RedisTx:
             rec = loads(raw)
             rec.update(copy_containers(self._changes.get(cid, {})))
             self._contacts[cid], self._read_raw[cid] = rec, raw
-
-    def _apply_args(self, groups: list[list]) -> tuple[list, list]:
-        pipe = self._store.command_buffer()  # only collects the commands, never sends them
-        for group in groups:
-            for op in group:
-                op(pipe)
-        return apply_args(pipe.command_stack)
 
     def as_left(self, contact_id: str) -> dict:
         """``contact_id``'s record and session as this step leaves them (the
@@ -252,7 +247,8 @@ class RedisTx:
         return keys, args
 
     def groups(self) -> list[list]:
-        """The buffered writes as per-slot groups of ``op(pipe)`` calls, data before indexes."""
+        """The buffered writes as per-slot groups of ``(command, keys, args)``
+        (a Redis command, or one of ``SCRIPTS`` by name), data before indexes."""
         k, store = self._k, self._store
         out: list[list] = []
         # 1. data: each contact (record, session, timer data), then each record kind
@@ -262,62 +258,55 @@ class RedisTx:
             return per_contact.setdefault(cid, [])
 
         for cid in self._contacts:
-            ops(cid).append(lambda p, key=k.contact(cid), v=self._contact_raw(cid): p.set(key, v))
+            ops(cid).append(("SET", (k.contact(cid),), (self._contact_raw(cid),)))
         for cid, v in self._sessions.items():
-            ops(cid).append(lambda p, key=k.session(cid), v=v: p.set(key, v))
+            ops(cid).append(("SET", (k.session(cid),), (v,)))
         for tid, cid in self._cancels.items():
-            ops(cid).append(lambda p, key=k.timers(cid), tid=tid: p.hdel(key, tid))
+            ops(cid).append(("HDEL", (k.timers(cid),), (tid,)))
         for tid, (cid, timer) in self._timers.items():
-            ops(cid).append(lambda p, key=k.timers(cid), tid=tid, v=dumps(timer): p.hset(key, tid, v))
+            ops(cid).append(("HSET", (k.timers(cid),), (tid, dumps(timer))))
         for cid, seqs in self._done.items():
-            ops(cid).append(lambda p, key=k.inbound_pending(cid), seqs=seqs: p.zrem(key, *seqs))
-            ops(cid).append(lambda p, key=k.inbound(cid), seqs=seqs: p.hdel(key, *seqs))
+            ops(cid).append(("ZREM", (k.inbound_pending(cid),), seqs))
+            ops(cid).append(("HDEL", (k.inbound(cid),), seqs))
         out += per_contact.values()
 
         per_kind: dict[str, list] = {}
         stamp = time.time()
         for (kind, rid), data in self._records.items():
             per_kind.setdefault(kind, []).extend([
-                lambda p, key=k.records(kind), rid=rid, v=dumps(data): p.hset(key, rid, v),
-                lambda p, key=k.records_order(kind), rid=rid: p.zadd(key, {rid: stamp}, nx=True),
+                ("HSET", (k.records(kind),), (rid, dumps(data))),
+                ("ZADD", (k.records_order(kind),), ("NX", stamp, rid)),
             ])
         out += per_kind.values()
 
         # 2. global: outbox, schedule, contact list, audit
         if self._outbox:
-            out.append([lambda p, m=m: store.add_outbound_to(p, m) for m in self._outbox])
+            out.append([store.outbound_op(m) for m in self._outbox])
         sched: list = []
         for tid in self._cancels:
-            sched += [lambda p, tid=tid: p.zrem(k.schedule(), tid), lambda p, tid=tid: p.hdel(k.timer_owner(), tid)]
+            sched += [("ZREM", (k.schedule(),), (tid,)), ("HDEL", (k.timer_owner(),), (tid,))]
         for tid, (cid, timer) in self._timers.items():
-            sched += [lambda p, tid=tid, at=epoch(timer["at"]): p.zadd(k.schedule(), {tid: at}),
-                      lambda p, tid=tid, cid=cid: p.hset(k.timer_owner(), tid, cid)]
+            sched += [("ZADD", (k.schedule(),), (epoch(timer["at"]), tid)), ("HSET", (k.timer_owner(),), (tid, cid))]
         if sched:
             out.append(sched)
         if self._contacts:
-            out.append([lambda p, ids=list(self._contacts): p.sadd(k.contacts_index(), *ids)])
+            out.append([("SADD", (k.contacts_index(),), tuple(self._contacts))])
         if self._audit:
-            out.append([lambda p, rows=[dumps(e) for e in self._audit]: p.rpush(k.audit(), *rows)])
+            out.append([("RPUSH", (k.audit(),), tuple(dumps(e) for e in self._audit))])
         return out
 
 
-_SCRIPT_NAMES = {lua.ADD_OUTBOUND: "ADD_OUTBOUND", lua.RELEASE_LOCK: "RELEASE_LOCK"}
+# what a group may name besides Redis commands: run as these scripts (APPLY has them as functions)
+SCRIPTS = {"ADD_OUTBOUND": lua.ADD_OUTBOUND, "RELEASE_LOCK": lua.RELEASE_LOCK}
 
 
-def apply_args(commands) -> tuple[list, list]:
-    """KEYS and ARGV of ``lua.APPLY`` for the commands a pipeline has queued
-    (``Pipeline.command_stack``: the ops above write through redis-py's own
-    command methods, so both commit paths share them)."""
+def apply_args(groups: list[list]) -> tuple[list, list]:
+    """KEYS and ARGV of ``lua.APPLY`` for the groups' commands, in order."""
     keys: list = []
     args: list = []
-    for command, _options in commands:
-        name = command[0]
-        if name == "EVAL":
-            nk = int(command[2])
-            name, cmd_keys, rest = _SCRIPT_NAMES[command[1]], command[3:3 + nk], command[3 + nk:]
-        else:
-            cmd_keys, rest = command[1:2], command[2:]
-        keys.extend(cmd_keys)
-        args.extend((name, len(cmd_keys), len(rest)))
-        args.extend(rest)
+    for group in groups:
+        for name, cmd_keys, cmd_args in group:
+            keys.extend(cmd_keys)
+            args.extend((name, len(cmd_keys), len(cmd_args)))
+            args.extend(cmd_args)
     return keys, args
