@@ -231,10 +231,12 @@ def test_per_slot_commit_cut_after_contact_exec_leaves_whole_contact_and_a_finda
     check.close()
 
 
-def test_timer_replaced_later_is_not_fired_early_from_its_stale_schedule(raw):
-    store = raw.store(per_slot=True)
+@pytest.mark.parametrize("per_slot", [False, True], ids=["one-redis", "per-slot"])
+def test_timer_replaced_later_is_not_fired_early_from_its_stale_schedule(raw, per_slot):
+    store = raw.store(per_slot=per_slot)
     store.add_timer("t1", A, T0, "e", {"v": 1})
     # the window between the two per-slot commits: new data, old schedule entry
+    # (one Redis claims and takes in one script, which must check it too)
     store.r.hset(store.keys.timers(A), "t1", '{"at":{"$dt":"2026-03-02T14:00:00+00:00"},"event":"e","data":{"v":2}}')
     assert store.claim_due_timers(T0 + timedelta(minutes=1)) == []
     due = store.claim_due_timers(T0 + timedelta(hours=1))

@@ -25,6 +25,7 @@ from twilio.request_validator import (SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADE
 
 from ..members import MemberError, normalise_number
 from ..pipeline import Inbound
+from ..store.base import StoreConflict
 from ..web import accept
 from .twilio_sender import OPTED_OUT, twilio_senders
 
@@ -43,7 +44,8 @@ PROGRESS = {"sent": 1, "delivered": 2, "read": 3, "partially_delivered": 3,
 
 def _store_errors() -> tuple:
     """What the pipeline raises when the store does not answer (-> 503, Twilio retries)."""
-    errors: list = [TimeoutError, sqlite3.OperationalError]  # contact lock not got; SQLite locked/unreadable
+    # contact lock not got; SQLite locked/unreadable; a commit that kept meeting others' writes (nothing written)
+    errors: list = [TimeoutError, sqlite3.OperationalError, StoreConflict]
     try:
         import redis.exceptions as rex
 

@@ -72,28 +72,48 @@ schedule_drain(KEYS[6], KEYS[7], KEYS[8], ARGV[3], ARGV[5], ARGV[6])
 return seq
 """
 
-# KEYS: schedule zset, owner hash. ARGV: now epoch, limit.
-# Removes due timer ids from the schedule; returns id, contact, id, contact...
-CLAIM_TIMERS = """
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-local out = {}
-for _, id in ipairs(ids) do
-  redis.call('ZREM', KEYS[1], id)
-  local c = redis.call('HGET', KEYS[2], id)
-  if c then
-    redis.call('HDEL', KEYS[2], id)
-    table.insert(out, id)
-    table.insert(out, c)
+# claim: removes due timer ids from the schedule (and their owner); returns
+# id, contact, id, contact..., with what ``taken(id, contact)`` gives after
+# each contact when it is given. take: a timer's data, get-and-delete:
+# whoever deletes it owns it.
+_CLAIM = """
+local function claim(schedule, owner, now, limit, taken)
+  local ids = redis.call('ZRANGEBYSCORE', schedule, '-inf', now, 'LIMIT', 0, tonumber(limit))
+  local out = {}
+  for _, id in ipairs(ids) do
+    redis.call('ZREM', schedule, id)
+    local c = redis.call('HGET', owner, id)
+    if c then
+      redis.call('HDEL', owner, id)
+      table.insert(out, id)
+      table.insert(out, c)
+      if taken then table.insert(out, taken(id, c)) end
+    end
   end
+  return out
 end
-return out
 """
-
-# KEYS: a contact's timers hash. ARGV: timer id. Get-and-delete: whoever deletes it owns it.
-TAKE_TIMER = """
-local v = redis.call('HGET', KEYS[1], ARGV[1])
-if v then redis.call('HDEL', KEYS[1], ARGV[1]) end
-return v
+_TAKE = """
+local function take(timers, id)
+  local v = redis.call('HGET', timers, id)
+  if v then redis.call('HDEL', timers, id) end
+  return v
+end
+"""
+# KEYS: schedule zset, owner hash. ARGV: now epoch, limit.
+CLAIM_TIMERS = _CLAIM + """
+return claim(KEYS[1], KEYS[2], ARGV[1], ARGV[2], nil)
+"""
+# KEYS: a contact's timers hash. ARGV: timer id.
+TAKE_TIMER = _TAKE + """
+return take(KEYS[1], ARGV[1])
+"""
+# Both in one on one Redis (not Cluster: each timer's data is on its
+# contact's slot, its key named here from ARGV). KEYS: schedule zset, owner
+# hash. ARGV: now epoch, limit, and what comes before and after the contact
+# in a timers hash's key. Returns id, contact, data ('' when gone), ...
+CLAIM_AND_TAKE_TIMERS = _CLAIM + _TAKE + """
+return claim(KEYS[1], KEYS[2], ARGV[1], ARGV[2], function(id, c) return take(ARGV[3] .. c .. ARGV[4], id) or '' end)
 """
 
 # KEYS: seq, queue, all, to, message hash. ARGV: id, queue score ('' = not queued), field, value...

@@ -120,6 +120,7 @@ class RedisStore(RedisContactLock, RedisBatching, RedisOutbox):
         self._record_inbound = self._pooled.register_script(lua.RECORD_INBOUND)
         self._claim_timers = self._pooled.register_script(lua.CLAIM_TIMERS)
         self._take_timer = self._pooled.register_script(lua.TAKE_TIMER)
+        self._claim_and_take_timers = self._pooled.register_script(lua.CLAIM_AND_TAKE_TIMERS)
         self._lease_outbound = self._pooled.register_script(lua.LEASE_OUTBOUND)
         self._mark_outbound = self._pooled.register_script(lua.MARK_OUTBOUND)
         self._release_lock = self._pooled.register_script(lua.RELEASE_LOCK)
@@ -296,14 +297,20 @@ class RedisStore(RedisContactLock, RedisBatching, RedisOutbox):
 
     def claim_due_timers(self, now: datetime, limit: int = 100) -> list[dict]:
         k = self.keys
-        flat = self._claim_timers(keys=[k.schedule(), k.timer_owner()], args=[epoch(now), limit], client=self.r)
-        pairs = list(zip(flat[::2], flat[1::2]))
-        if not pairs:
-            return []
-        taken = self.run_scripts([(self._take_timer, [k.timers(cid)], [tid]) for tid, cid in pairs])
-        for reply in taken:
-            if isinstance(reply, Exception):  # claimed, not taken: reschedule_orphan_timers puts them back
-                raise reply
+        if self.per_slot:  # the schedule's slot, then each timer's data on its contact's
+            flat = self._claim_timers(keys=[k.schedule(), k.timer_owner()], args=[epoch(now), limit], client=self.r)
+            pairs = list(zip(flat[::2], flat[1::2]))
+            if not pairs:
+                return []
+            taken = self.run_scripts([(self._take_timer, [k.timers(cid)], [tid]) for tid, cid in pairs])
+            for reply in taken:
+                if isinstance(reply, Exception):  # claimed, not taken: reschedule_orphan_timers puts them back
+                    raise reply
+        else:  # one script
+            flat = self._claim_and_take_timers(keys=[k.schedule(), k.timer_owner()],
+                                               args=[epoch(now), limit, *k.timers("\0").split("\0")], client=self.r)
+            pairs = list(zip(flat[::3], flat[1::3]))
+            taken = [raw or None for raw in flat[2::3]]
         out, early = [], []
         for (tid, cid), raw in zip(pairs, taken):
             if raw is None:  # cancelled after it was scheduled: nothing to fire
