@@ -399,6 +399,23 @@ def test_the_workers_ticker_puts_back_a_timer_that_lost_its_schedule_entry(raw, 
     store.close()
 
 
+def test_scripts_redis_lost_are_loaded_again_by_the_next_call_that_needs_them(raw):
+    store = raw.store()
+    assert store.queue_inbound("sms", "SM1", A, "hola", T0) == 1
+    raw.conn.script_flush()  # what a restarted Redis has: no scripts
+    assert store.queue_inbound("sms", "SM2", A, "otra", T0) == 2
+    raw.conn.script_flush()
+    with store.contact_lock(A):  # LOCK_AND_LOAD, then APPLY and RELEASE_LOCK in the step's commit
+        assert [m["text"] for m in store.pending_inbound(A)] == ["hola", "otra"]
+        with store.transaction() as tx:
+            tx.upsert_contact(A, lang="es")
+            tx.mark_inbound_done(A, 1)
+    assert store.get_contact(A)["lang"] == "es"
+    assert [m["text"] for m in store.pending_inbound(A)] == ["otra"]
+    assert not raw.conn.exists(store.keys.lock(A))
+    store.close()
+
+
 @pytest.mark.parametrize("per_slot", [False, True], ids=["one-redis", "per-slot"])
 def test_a_queued_message_is_one_round_trip_and_rings_the_wake_list(raw, per_slot):
     store = raw.store(per_slot=per_slot)

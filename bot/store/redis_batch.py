@@ -84,7 +84,7 @@ class RedisBatching:
         nothing, so they are loaded and run again, in order."""
         pipe = self._pooled.pipeline(transaction=False)
         for script, keys, args in calls:
-            pipe.evalsha(script.sha, len(keys), *keys, *args)
+            pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
         replies = pipe.execute(raise_on_error=False)
         missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
         if missing:
@@ -93,7 +93,7 @@ class RedisBatching:
             pipe = self._pooled.pipeline(transaction=False)
             for i in missing:
                 script, keys, args = calls[i]
-                pipe.evalsha(script.sha, len(keys), *keys, *args)
+                pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
             for i, reply in zip(missing, pipe.execute(raise_on_error=False)):
                 replies[i] = reply
         return replies
