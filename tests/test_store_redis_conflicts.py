@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from bot.conversation import Conductor
-from bot.engine.model import CounterIds
+from bot.engine.model import CounterIds, Session
 from bot.pipeline import Inbound, Pipeline
 from bot.store.base import StoreConflict
 from bot.store.redis_tx import CONFLICT_TRIES
@@ -66,11 +66,16 @@ def test_a_contact_removed_while_a_step_ran_is_not_brought_back(raw):
     store.upsert_contact(A, lang="en", name="Ana")
     with store.transaction() as tx:
         tx.get_contact(A)
-        assert other.remove_contact(A)
+        assert other.remove_contact(A)  # a coordinator removes her (or she asked to be forgotten)
         tx.upsert_contact(A, last_seq=3)
+        tx.save_session(Session(contact=A, flow="childcare", state="name", vars={"child": "Lucía"}))
+        tx.add_timer("t-a", A, NOW, "wait.timeout", {})
         tx.upsert_contact(B, lang="es")  # a contact created in the same commit still is
+        tx.put_record("note", "n1", {"id": "n1"})
     assert store.get_contact(A) is None and A not in {c["id"] for c in store.list_contacts()}
-    assert store.get_contact(B)["lang"] == "es"
+    assert store.get_session(A) is None and store.get_timer("t-a") is None
+    assert not [key for key in raw.keys() if f"{{c:{A}}}" in key]
+    assert store.get_contact(B)["lang"] == "es" and store.get_record("note", "n1") == {"id": "n1"}
     store.close()
     other.close()
 

@@ -187,8 +187,9 @@ class RedisTx:
         coordinator's edit: writers without the contact's lock), nothing is
         written; this step's own changes are laid over the record as it is now
         and the commit goes again, so what the other wrote to fields this step
-        does not set stands, as if it had come just after. A record removed
-        meanwhile stays removed."""
+        does not set stands, as if it had come just after. A contact removed
+        meanwhile stays removed: this step writes no record, session or timer
+        of theirs (its reply and other records still go)."""
         store = self._store
         for attempt in range(CONFLICT_TRIES):
             keys, args = self.checks(held=None)
@@ -207,8 +208,11 @@ class RedisTx:
             if raw == self._read_raw[cid]:
                 continue
             self._written_raw.pop(cid, None)
-            if raw is None:  # removed (members remove, forget) while this step ran: not brought back
+            if raw is None:  # removed (members remove, forget) while this step ran: none of it comes back
                 del self._contacts[cid], self._read_raw[cid]
+                self._sessions.pop(cid, None)
+                for tid in [tid for tid, (owner, _timer) in self._timers.items() if owner == cid]:
+                    del self._timers[tid]
                 continue
             rec = loads(raw)
             rec.update(copy_containers(self._changes.get(cid, {})))
