@@ -20,8 +20,15 @@ from support import NOW, engine
 from test_store_redis import CountingConnection, count_round_trips, raw  # noqa: F401 - raw is a fixture
 
 
-def test_an_edit_landing_while_a_step_has_the_record_read_is_kept_with_the_steps_own_change(raw):
-    store, other = raw.store(), raw.store()  # other: another process
+@pytest.fixture
+def two(raw):
+    """This process's store, and another process's (a status callback, a coordinator), on the test's keys."""
+    store, other = raw.store(), raw.store()
+    yield store, other
+
+
+def test_an_edit_landing_while_a_step_has_the_record_read_is_kept_with_the_steps_own_change(two):
+    store, other = two
     store.upsert_contact(A, lang="en", vetted=True, roles=["helper"])
     with store.transaction() as tx:
         tx.get_contact(A)
@@ -31,12 +38,10 @@ def test_an_edit_landing_while_a_step_has_the_record_read_is_kept_with_the_steps
     rec = store.get_contact(A)
     assert rec["vetted"] is False and rec["last_seq"] == 7 and rec["roles"] == ["helper"]
     assert store.get_record("note", "n1") == {"id": "n1"}  # the rest of the commit went with it
-    store.close()
-    other.close()
 
 
-def test_a_stop_committed_while_a_coordinator_edits_the_name_stays(raw):
-    store, step = raw.store(), raw.store()
+def test_a_stop_committed_while_a_coordinator_edits_the_name_stays(two):
+    store, step = two
     store.upsert_contact(A, lang="es", name="Ana")
     with store.transaction() as coordinator:
         assert coordinator.get_contact(A)["opted_out"] is False  # the edit form, as loaded
@@ -44,12 +49,10 @@ def test_a_stop_committed_while_a_coordinator_edits_the_name_stays(raw):
         coordinator.upsert_contact(A, name="Ana María")
     rec = store.get_contact(A)
     assert rec["opted_out"] is True and rec["name"] == "Ana María"
-    store.close()
-    step.close()
 
 
-def test_on_the_same_field_the_later_commit_wins_as_if_it_came_after(raw):
-    store, other = raw.store(), raw.store()
+def test_on_the_same_field_the_later_commit_wins_as_if_it_came_after(two):
+    store, other = two
     store.upsert_contact(A, lang="en")
     with store.transaction() as tx:
         tx.get_contact(A)
@@ -57,12 +60,10 @@ def test_on_the_same_field_the_later_commit_wins_as_if_it_came_after(raw):
         tx.upsert_contact(A, lang="es")
     rec = store.get_contact(A)
     assert (rec["lang"], rec["area"]) == ("es", "north")
-    store.close()
-    other.close()
 
 
-def test_a_contact_removed_while_a_step_ran_is_not_brought_back(raw):
-    store, other = raw.store(), raw.store()
+def test_a_contact_removed_while_a_step_ran_is_not_brought_back(raw, two):
+    store, other = two
     store.upsert_contact(A, lang="en", name="Ana")
     with store.transaction() as tx:
         tx.get_contact(A)
@@ -76,20 +77,16 @@ def test_a_contact_removed_while_a_step_ran_is_not_brought_back(raw):
     assert store.get_session(A) is None and store.get_timer("t-a") is None
     assert not [key for key in raw.keys() if f"{{c:{A}}}" in key]
     assert store.get_contact(B)["lang"] == "es" and store.get_record("note", "n1") == {"id": "n1"}
-    store.close()
-    other.close()
 
 
-def test_a_contact_created_meanwhile_gets_the_steps_fields_over_it(raw):
-    store, other = raw.store(), raw.store()
+def test_a_contact_created_meanwhile_gets_the_steps_fields_over_it(two):
+    store, other = two
     with store.transaction() as tx:
         assert tx.get_contact(A) is None
         other.upsert_contact(A, roles=["parent"], name="Ana")  # a coordinator adds her
         tx.upsert_contact(A, lang="es")  # her first text, stepped at the same moment
     rec = store.get_contact(A)
     assert (rec["roles"], rec["name"], rec["lang"]) == (["parent"], "Ana", "es")
-    store.close()
-    other.close()
 
 
 def test_a_commit_without_a_change_under_it_is_still_one_round_trip(raw):
@@ -104,8 +101,8 @@ def test_a_commit_without_a_change_under_it_is_still_one_round_trip(raw):
     store.close()
 
 
-def test_a_commit_that_keeps_meeting_changes_gives_up_and_writes_nothing(raw):
-    store, other = raw.store(), raw.store()
+def test_a_commit_that_keeps_meeting_changes_gives_up_and_writes_nothing(two):
+    store, other = two
     store.upsert_contact(A, lang="en")
     script, calls = store._apply, []
 
@@ -125,13 +122,12 @@ def test_a_commit_that_keeps_meeting_changes_gives_up_and_writes_nothing(raw):
     rec = store.get_contact(A)
     assert rec["lang"] == "en" and rec["area"] == f"area-{CONFLICT_TRIES}"
     assert store.get_record("note", "n1") is None
-    store.close()
-    other.close()
 
 
-def test_writers_racing_on_one_record_without_its_lock_lose_no_field(raw):
+def test_writers_racing_on_one_record_without_its_lock_lose_no_field(raw, two):
     """Eight processes each set their own field 25 times, all at once."""
-    raw.store().upsert_contact(A, lang="en")
+    mine, _ = two
+    mine.upsert_contact(A, lang="en")
     errors: list = []
 
     def writer(i: int) -> None:
@@ -150,7 +146,7 @@ def test_writers_racing_on_one_record_without_its_lock_lose_no_field(raw):
     for t in threads:
         t.join()
     assert errors == []
-    rec = raw.store().get_contact(A)
+    rec = mine.get_contact(A)
     assert {f"f{i}": rec.get(f"f{i}") for i in range(8)} == {f"f{i}": 24 for i in range(8)}
     assert rec["lang"] == "en"
 
@@ -167,8 +163,8 @@ class CoordinatorEditsMidStep(Conductor):
         return super().message(contact_id, text, now, **kw)
 
 
-def test_a_message_stepped_in_the_webhook_keeps_an_edit_made_while_it_ran_and_is_answered_once(raw):
-    store, other = raw.store(), raw.store()
+def test_a_message_stepped_in_the_webhook_keeps_an_edit_made_while_it_ran_and_is_answered_once(raw, two):
+    store, other = two
     CoordinatorEditsMidStep.other = other
     pipe = Pipeline(store, CoordinatorEditsMidStep(engine(), store, CounterIds()), lambda: NOW)
     store.upsert_contact(B, lang="en", roles=["helper"], vetted=True)
@@ -177,5 +173,3 @@ def test_a_message_stepped_in_the_webhook_keeps_an_edit_made_while_it_ran_and_is
     rec = store.get_contact(B)
     assert rec["vetted"] is False and rec["last_seq"] == 1 and rec["roles"] == ["helper"]
     assert store.pending_inbound(B) == [] and not raw.conn.exists(store.keys.lock(B))
-    store.close()
-    other.close()
