@@ -68,10 +68,10 @@ What is not
   later one wins on a field both set); with ``per_slot`` (Cluster) the later
   record wins whole. The contact lock serialises one contact's own steps; it
   expires after ``lock_ttl`` (60 s) if its holder dies.
-* A claimed timer is removed from the schedule, then its data taken in a
-  second script on the contact's slot; only the caller that takes the data
-  returns the timer. A crash between the two leaves data that
-  ``reschedule_orphan_timers`` puts back.
+* With ``per_slot``, a claimed timer is removed from the schedule, then its
+  data taken in a second script on the contact's slot; only the caller that
+  takes the data returns the timer. A crash between the two leaves data that
+  ``reschedule_orphan_timers`` puts back. (On one Redis both are one script.)
 """
 from __future__ import annotations
 
