@@ -450,6 +450,16 @@ class StoreContract:
         wins = run_threads(50, lambda i: store.claim("childcare.request", "hot", f"helper-{i}"))
         assert wins.count(True) == 1 and wins.count(False) == 49
 
+    def test_a_claim_won_in_a_step_that_raises_is_given_back(self, store):
+        store.claim("childcare.request", "kept", "helper-1")  # outside the step: stays
+        with pytest.raises(Boom):
+            with store.transaction() as tx:
+                assert tx.claim("childcare.request", "r1", "helper-1") is True
+                assert tx.claim("childcare.request", "kept", "helper-1") is False
+                raise Boom()
+        assert store.claim("childcare.request", "r1", "helper-2") is True  # free again
+        assert store.claim("childcare.request", "kept", "helper-2") is False
+
     # ------------------------------------------------------------ transactions
     def test_tx_exception_leaves_nothing(self, store):
         store.upsert_contact(B, lang="en", roles=["helper"])

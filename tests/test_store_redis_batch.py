@@ -94,7 +94,9 @@ def test_a_contact_record_changed_under_a_batched_step_is_not_overwritten(raw):
                 other.upsert_contact(A, vetted=True)  # meanwhile, without A's lock
                 tx.upsert_contact(A, last_seq=7)
                 tx.put_record("note", "n2", {"id": "n2"})
+                assert tx.claim("childcare.request", "r1", A) is True
     assert held.failed == {A}  # refused whole: to be stepped again
+    assert store.claim("childcare.request", "r1", A) is True  # given back: the step run again wins it again
     rec = store.get_contact(A)
     assert rec["vetted"] is True and rec.get("last_seq") in (None, 0)
     assert store.get_record("note", "n2") is None

@@ -117,7 +117,9 @@ def test_a_commit_that_keeps_meeting_changes_gives_up_and_writes_nothing(two):
             tx.get_contact(A)
             tx.upsert_contact(A, lang="es")
             tx.put_record("note", "n1", {"id": "n1"})
+            assert tx.claim("childcare.request", "r1", A) is True
     store._apply = script
+    assert other.claim("childcare.request", "r1", B) is True  # given back with the rest
     assert len(calls) == CONFLICT_TRIES
     rec = store.get_contact(A)
     assert rec["lang"] == "en" and rec["area"] == f"area-{CONFLICT_TRIES}"

@@ -188,7 +188,9 @@ class Store(Protocol):
     # records
     def claim(self, kind: str, record_id: str, claimer: str) -> bool:
         """Atomically claim a record: True for the first caller only (even the same claimer
-        gets False the second time)."""
+        gets False the second time). A claim won inside a transaction that
+        then writes nothing (it raised, or its commit was refused) is given
+        back: the step run again, or a rival, can win it."""
 
     def find_records(self, kind: str, **where: Any) -> list[dict]: ...
 

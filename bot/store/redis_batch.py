@@ -21,8 +21,8 @@ What keeps that as safe as stepping one by one:
   callback's opt-out, a coordinator's edit), and a batch holds what it loaded
   for longer than one step does. So each batched commit CHECKs that every
   contact record it rewrites is still the one it read; if not, the whole
-  commit is refused and the contact is stepped again from fresh reads
-  (``StepBatch.failed``).
+  commit is refused, the claims the step won are given back, and the
+  contact is stepped again from fresh reads (``StepBatch.failed``).
 * Locks are released only after the commits are written: in the same
   pipeline, after them.
 
@@ -49,7 +49,7 @@ class _Round:
     held: dict[str, str]  # contact -> the batch's lock token
     loaded: dict[str, tuple]  # contact -> LOCK_AND_LOAD's reply, until its step takes it
     result: StepBatch
-    waiting: list[tuple[str, list, list]] = field(default_factory=list)  # (contact, KEYS, ARGV) of each commit
+    waiting: list[tuple[str, list, list, list]] = field(default_factory=list)  # (contact, KEYS, ARGV, claims)
 
 
 class RedisBatching:
@@ -107,13 +107,14 @@ class RedisBatching:
     def held_contact(self) -> str:
         return self._local.held[0]
 
-    def defer_commit(self, keys: list, args: list, touched: set[str], known: dict) -> None:
+    def defer_commit(self, keys: list, args: list, touched: set[str], known: dict, claims: list) -> None:
         """Keep a step's commit for later. ``known``: its own contact's record
         and session as the commit leaves them, which that contact's next step
-        reads first (one contact's backlog is several steps in a row)."""
+        reads first (one contact's backlog is several steps in a row).
+        ``claims``: what the step won, given back if its commit is refused."""
         local = self._local
         round_, held = local.round, local.held[0]
-        round_.waiting.append((held, keys, args))
+        round_.waiting.append((held, keys, args, claims))
         for contact in touched:  # what came with their locks is older than this commit
             round_.loaded.pop(contact, None)
         local.prefetch = {"id": held, **known}
@@ -143,7 +144,7 @@ class RedisBatching:
         waiting, round_.waiting = round_.waiting, []
         if not waiting and not release:
             return
-        calls = [(self._apply, keys, args) for _contact, keys, args in waiting]
+        calls = [(self._apply, keys, args) for _contact, keys, args, _claims in waiting]
         if release:  # after the commits: a lock is free only once its step is written
             calls += [(self._release_lock, [self.keys.lock(c)], [t]) for c, t in round_.held.items()]
         try:
@@ -151,10 +152,15 @@ class RedisBatching:
         except Exception as exc:  # noqa: BLE001 - nothing known written: every step goes again
             # (their locks, if Redis kept them, lapse after lock_ttl)
             log.warning("a batch of %d commits failed: %s", len(waiting), exc)
-            round_.result.failed.update(contact for contact, _k, _a in waiting)
+            round_.result.failed.update(contact for contact, _k, _a, _c in waiting)
             return
-        for (contact, _k, _a), reply in zip(waiting, replies):
+        refused_claims: list = []
+        for (contact, _k, _a, claims), reply in zip(waiting, replies):
             if isinstance(reply, Exception) or reply == -1:  # -1: its contact record changed under it
-                if isinstance(reply, Exception):
+                if isinstance(reply, Exception):  # written or not, unknown: its claims stay
                     log.warning("a batched commit of a step failed: %s", reply)
+                else:  # refused, nothing written: its claims go back before it runs again
+                    refused_claims += claims
                 round_.result.failed.add(contact)
+        if refused_claims:
+            self.give_back_claims(refused_claims)

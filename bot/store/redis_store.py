@@ -168,7 +168,11 @@ class RedisStore(RedisContactLock, RedisBatching, RedisOutbox):
     @contextmanager
     def transaction(self):
         tx = RedisTx(self)
-        yield tx  # an exception here skips the commit: nothing is written
+        try:
+            yield tx
+        except BaseException:  # the commit is skipped: nothing is written, and the step's claims go back
+            tx.give_back_claims()
+            raise
         tx.commit()
 
     def _read(self) -> RedisTx:
@@ -350,6 +354,12 @@ class RedisStore(RedisContactLock, RedisBatching, RedisOutbox):
 
     def claim(self, kind: str, record_id: str, claimer: str) -> bool:
         return bool(self.r.set(self.keys.claim(kind, record_id), claimer, nx=True))
+
+    def give_back_claims(self, claims: list[tuple[str, str, str]]) -> None:
+        """Claims of a step that wrote nothing: each deleted while it still
+        names its claimer (RELEASE_LOCK's delete-if-still-mine)."""
+        self.run_scripts([(self._release_lock, [self.keys.claim(kind, rid)], [claimer])
+                          for kind, rid, claimer in claims])
 
     def find_records(self, kind: str, **where: Any) -> list[dict]:
         ids = self.r.zrange(self.keys.records_order(kind), 0, -1)

@@ -46,6 +46,7 @@ class RedisTx:
         self._outbox: list[dict] = []
         self._audit: list[dict] = []
         self._done: dict[str, list[int]] = {}  # contact -> inbound seqs handled by this step
+        self._claims: list[tuple[str, str, str]] = []  # (kind, id, claimer) this step won: given back if it never commits
 
     @property
     def _r(self):
@@ -130,8 +131,19 @@ class RedisTx:
         return self._store.list_contacts(role)
 
     def claim(self, kind: str, record_id: str, claimer: str) -> bool:
-        """Atomic at once (not at commit): the first caller anywhere wins."""
-        return self._store.claim(kind, record_id, claimer)
+        """Atomic at once (not at commit): the first caller anywhere wins. A
+        step that then writes nothing (it raised, or its commit was refused)
+        gives its claims back, as SQLite's rollback does, so that running it
+        again, or a rival, can win."""
+        won = self._store.claim(kind, record_id, claimer)
+        if won:
+            self._claims.append((kind, record_id, claimer))
+        return won
+
+    def give_back_claims(self) -> None:
+        claims, self._claims = self._claims, []
+        if claims:
+            self._store.give_back_claims(claims)
 
     # the nightly retention job erases old texts (at once, not at commit)
     def delete_record(self, kind: str, record_id: str) -> bool:
@@ -159,7 +171,7 @@ class RedisTx:
             keys, args = self.checks(held)
             more_keys, more_args = apply_args(groups)
             store.defer_commit(keys + more_keys, args + more_args, touched=set(self._contacts) | set(self._sessions),
-                               known=self.as_left(held))
+                               known=self.as_left(held), claims=self._claims)
             return
         rel = store.commit_release(self._done)
         # the lock's release goes after every write of the step: in the same
@@ -200,6 +212,7 @@ class RedisTx:
                 time.sleep(random.uniform(0, CONFLICT_PAUSE * 2 ** min(attempt, 6)))
             self._lay_changes_over_fresh_records()
             groups = self.groups()
+        self.give_back_claims()  # nothing of the step was written
         raise StoreConflict(f"contact records kept changing under a commit ({CONFLICT_TRIES} tries)")
 
     def _lay_changes_over_fresh_records(self) -> None:
