@@ -23,6 +23,7 @@ from bot.services.childcare_claims import KIND, slot_seconds
 from stores import DURABLE, available
 from support import NOW, PARENT, engine
 from test_childcare_support import COORD, HELPERS, LUIS, ROSA, WEN, run, sends
+from test_store_redis import raw  # noqa: F401 - a fixture
 
 CODE = "482"
 
@@ -162,3 +163,37 @@ def test_call_off_and_picked_up_at_the_same_instant(factory, tmp_path):
         assert status == "called_off"
         assert "childcare.called_off_helper" in sent[PARENT]  # to Rosa, from the parent's step
         assert "childcare.picked_up_ok" not in sent[ROSA]
+
+
+class CoordinatorEditsTheHelperMidYes(Conductor):
+    """While Rosa's YES is stepped in a worker's batch, a coordinator (another
+    process) fixes her name: the batched commit is refused, and her YES is
+    stepped again on its own."""
+
+    other = None
+    tries = 0
+
+    def message(self, contact_id, text, now, **kw):
+        if contact_id == ROSA:
+            type(self).tries += 1
+            if type(self).tries == 1:
+                self.other.upsert_contact(ROSA, name="Rosa M. Diaz")
+        return super().message(contact_id, text, now, **kw)
+
+
+def test_a_yes_stepped_again_after_its_batched_commit_was_refused_still_wins_the_request(raw):
+    """The refused try had already won the claim: it must give it back, or the
+    second try hears "covered" and nobody has the child."""
+    store, other = raw.store(), raw.store()
+    line(store)
+    CoordinatorEditsTheHelperMidYes.other, CoordinatorEditsTheHelperMidYes.tries = other, 0
+    pipe = Pipeline(store, CoordinatorEditsTheHelperMidYes(engine(), store, UuidIds()), lambda: NOW, defer=True)
+    assert pipe.inbound(Inbound("sms", "SM-yes", ROSA, f"YES {CODE}")).sent == []
+    sent = pipe.fire_due()
+    assert CoordinatorEditsTheHelperMidYes.tries == 2
+    req = cc.load(store, "r1")
+    assert (req["status"], req["helper"]) == ("covered", ROSA)
+    assert [m["key"] for m in sent if m["to"] == PARENT] == ["childcare.parent_covered"]
+    assert store.get_contact(ROSA)["name"] == "Rosa M. Diaz"  # and the coordinator's edit stands
+    store.close()
+    other.close()
