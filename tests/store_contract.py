@@ -131,6 +131,20 @@ class StoreContract:
         assert store.list_contacts() == []
         assert store.remove_contact(A) is False
 
+    def test_remove_contact_ends_their_conversation_and_keeps_everyone_elses(self, store):
+        for who in (A, B):
+            store.upsert_contact(who, roles=["parent"])
+            store.save_session(Session(contact=who, flow="f", state="s", status=WAITING_INPUT))
+            store.add_timer(f"t-{who}", who, T0, "timeout", {})
+            store.record_inbound("sms", f"SM-{who}", who, "hola", T0)
+        assert store.remove_contact(A) is True
+        # nothing of theirs left to fire, drain or resume (a timer or a pending
+        # message would step them again and bring back a bare record)
+        assert store.get_session(A) is None and store.get_timer(f"t-{A}") is None
+        assert store.pending_inbound(A) == [] and store.inbound_log(A) == []
+        assert [t["contact"] for t in store.claim_due_timers(T0)] == [B]
+        assert store.get_session(B).state == "s" and [m["text"] for m in store.pending_inbound(B)] == ["hola"]
+
     # ------------------------------------------------------------ sessions
     def test_session_round_trip(self, store):
         when = datetime(2026, 3, 3, 9, 30, tzinfo=LOCAL)

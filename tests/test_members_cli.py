@@ -51,3 +51,27 @@ def test_outbox_lists_recorded_messages_as_json(cli, tmp_path):
     assert {"to", "channel", "text", "status", "created_at"} <= set(rows[0])
     assert rows[0]["text"].startswith("Bienvenido")
     assert cli("outbox", "--failed", "--json").output.strip() == ""
+
+
+def test_remove_waits_for_a_step_of_theirs_running_now_and_leaves_none_of_it(cli):
+    import threading
+
+    from bot.engine.model import Session
+
+    assert cli("members", "add", "415-555-2671", "--role", "parent").exit_code == 0
+    store, held, done = cli.store(), threading.Event(), threading.Event()
+    number = "+14155552671"
+
+    def their_step():  # a message of theirs being answered while the coordinator removes them
+        with store.contact_lock(number):
+            held.set()
+            done.wait(0.3)
+            store.save_session(Session(contact=number, flow="childcare", state="name"))
+
+    t = threading.Thread(target=their_step)
+    t.start()
+    held.wait(5)
+    out = cli("members", "remove", "415-555-2671")
+    t.join()
+    assert out.exit_code == 0 and "removed +14155552671" in out.output
+    assert store.get_contact(number) is None and store.get_session(number) is None

@@ -96,7 +96,15 @@ def list_(role, as_json) -> None:
 def remove(number) -> None:
     """Remove a member from the roster."""
     num = number_arg(number)
-    if not open_store().remove_contact(num):
+    store = open_store()
+    try:
+        # under their lock: a step of theirs running now finishes first, so
+        # nothing it writes (a session, a timer) outlives the removal
+        with store.contact_lock(num):
+            removed = store.remove_contact(num)
+    except TimeoutError:
+        raise click.ClickException(f"{num} is being answered right now; try again in a moment") from None
+    if not removed:
         raise click.ClickException(f"{num} is not on the roster")
     click.echo(f"removed {num}")
 

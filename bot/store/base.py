@@ -196,7 +196,9 @@ class Store(Protocol):
 
     # members
     def list_contacts(self, role: str | None = None) -> list[dict]: ...
-    def remove_contact(self, contact_id: str) -> bool: ...
+    def remove_contact(self, contact_id: str) -> bool:
+        """Off the roster: their record, session, timers and inbound log go
+        (nothing of theirs is left to step them again); True if they were on it."""
     def audit_entries(self, contact: str | None = None) -> Iterable[dict]: ...
 
     # removal (the admin's Data rights page, bot/web/rights.py)

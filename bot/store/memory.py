@@ -99,6 +99,12 @@ class MemoryStore:
 
     def remove_contact(self, contact_id: str) -> bool:
         with self._lock:
+            self.sessions.pop(contact_id, None)
+            self.inbound_seq.pop(contact_id, None)
+            for tid in [t for t, v in self.timers.items() if v["contact"] == contact_id]:
+                del self.timers[tid]
+            for key in [k for k, e in self.inbound.items() if e["contact"] == contact_id]:
+                del self.inbound[key]
             return self.contacts.pop(contact_id, None) is not None
 
     # ------------------------------------------------------------ sessions

@@ -217,7 +217,9 @@ class SQLiteStore:
 
     def remove_contact(self, contact_id: str) -> bool:
         with self._write() as c:
-            c.execute("DELETE FROM contact_roles WHERE contact = ?", (contact_id,))
+            for sql in ("DELETE FROM contact_roles WHERE contact = ?", "DELETE FROM sessions WHERE contact = ?",
+                        "DELETE FROM timers WHERE contact = ?", "DELETE FROM inbound WHERE contact = ?"):
+                c.execute(sql, (contact_id,))
             return c.execute("DELETE FROM contacts WHERE id = ?", (contact_id,)).rowcount > 0
 
     # ------------------------------------------------------------ sessions
