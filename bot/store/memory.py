@@ -290,13 +290,7 @@ class MemoryStore:
 
     def forget_contact(self, contact_id: str, token: str) -> None:
         with self.transaction():
-            self.contacts.pop(contact_id, None)
-            self.sessions.pop(contact_id, None)
-            self.inbound_seq.pop(contact_id, None)
-            for tid in [t for t, v in self.timers.items() if v["contact"] == contact_id]:
-                del self.timers[tid]
-            for key in [k for k, e in self.inbound.items() if e["contact"] == contact_id]:
-                del self.inbound[key]
+            self.remove_contact(contact_id)  # record, session, timers, inbound log
             self.outbox[:] = [m for m in self.outbox if m["to"] != contact_id]
             for i, m in enumerate(self.outbox):
                 if m.get("by") == contact_id:

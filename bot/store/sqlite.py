@@ -436,10 +436,8 @@ class SQLiteStore:
 
     def forget_contact(self, contact_id: str, token: str) -> None:
         with self._write() as c:
-            for sql in ("DELETE FROM contact_roles WHERE contact = ?", "DELETE FROM contacts WHERE id = ?",
-                        "DELETE FROM sessions WHERE contact = ?", "DELETE FROM timers WHERE contact = ?",
-                        "DELETE FROM inbound WHERE contact = ?", 'DELETE FROM outbox WHERE "to" = ?'):
-                c.execute(sql, (contact_id,))
+            self.remove_contact(contact_id)  # record, session, timers, inbound log (in this transaction)
+            c.execute('DELETE FROM outbox WHERE "to" = ?', (contact_id,))
             for mid, raw in c.execute("SELECT id, data FROM outbox WHERE instr(data, ?) > 0", (contact_id,)).fetchall():
                 msg = loads(raw)
                 if msg.get("by") == contact_id:  # their words in a message to someone else
