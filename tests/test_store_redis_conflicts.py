@@ -6,8 +6,6 @@ contact record for ``last_seq``) could undo a coordinator's "not vetted" or a
 STOP landing while it ran."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from bot.conversation import Conductor
@@ -15,7 +13,7 @@ from bot.engine.model import CounterIds, Session
 from bot.pipeline import Inbound, Pipeline
 from bot.store.base import StoreConflict
 from bot.store.redis_tx import CONFLICT_TRIES
-from store_contract import A, B
+from store_contract import A, B, run_threads
 from support import NOW, engine
 from test_store_redis import CountingConnection, count_round_trips, raw  # noqa: F401 - raw is a fixture
 
@@ -130,24 +128,16 @@ def test_writers_racing_on_one_record_without_its_lock_lose_no_field(raw, two):
     """Eight processes each set their own field 25 times, all at once."""
     mine, _ = two
     mine.upsert_contact(A, lang="en")
-    errors: list = []
 
-    def writer(i: int) -> None:
+    def writer(i: int) -> None:  # a StoreConflict here fails the test (run_threads raises it)
         store = raw.store()
         try:
             for n in range(25):
                 store.upsert_contact(A, **{f"f{i}": n})
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
         finally:
             store.close()
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    run_threads(8, writer)
     rec = mine.get_contact(A)
     assert {f"f{i}": rec.get(f"f{i}") for i in range(8)} == {f"f{i}": 24 for i in range(8)}
     assert rec["lang"] == "en"
