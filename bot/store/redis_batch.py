@@ -35,7 +35,7 @@ import logging
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from redis.exceptions import NoScriptError
 
@@ -44,12 +44,21 @@ from .base import StepBatch, unbatched
 log = logging.getLogger(__name__)
 
 
+class _Commit(NamedTuple):
+    """A batched step's commit, waiting to be sent."""
+
+    contact: str
+    keys: list  # APPLY's KEYS
+    args: list  # and ARGV
+    claims: list  # (kind, id, claimer) the step won: given back if the commit is refused
+
+
 @dataclass
 class _Round:
     held: dict[str, str]  # contact -> the batch's lock token
     loaded: dict[str, tuple]  # contact -> LOCK_AND_LOAD's reply, until its step takes it
     result: StepBatch
-    waiting: list[tuple[str, list, list, list]] = field(default_factory=list)  # (contact, KEYS, ARGV, claims)
+    waiting: list[_Commit] = field(default_factory=list)
 
 
 class RedisBatching:
@@ -114,7 +123,7 @@ class RedisBatching:
         ``claims``: what the step won, given back if its commit is refused."""
         local = self._local
         round_, held = local.round, local.held[0]
-        round_.waiting.append((held, keys, args, claims))
+        round_.waiting.append(_Commit(held, keys, args, claims))
         for contact in touched:  # what came with their locks is older than this commit
             round_.loaded.pop(contact, None)
         local.prefetch = {"id": held, **known}
@@ -144,7 +153,7 @@ class RedisBatching:
         waiting, round_.waiting = round_.waiting, []
         if not waiting and not release:
             return
-        calls = [(self._apply, keys, args) for _contact, keys, args, _claims in waiting]
+        calls = [(self._apply, commit.keys, commit.args) for commit in waiting]
         if release:  # after the commits: a lock is free only once its step is written
             calls += [(self._release_lock, [self.keys.lock(c)], [t]) for c, t in round_.held.items()]
         try:
@@ -152,15 +161,15 @@ class RedisBatching:
         except Exception as exc:  # noqa: BLE001 - nothing known written: every step goes again
             # (their locks, if Redis kept them, lapse after lock_ttl)
             log.warning("a batch of %d commits failed: %s", len(waiting), exc)
-            round_.result.failed.update(contact for contact, _k, _a, _c in waiting)
+            round_.result.failed.update(commit.contact for commit in waiting)
             return
         refused_claims: list = []
-        for (contact, _k, _a, claims), reply in zip(waiting, replies):
+        for commit, reply in zip(waiting, replies):
             if isinstance(reply, Exception) or reply == -1:  # -1: its contact record changed under it
                 if isinstance(reply, Exception):  # written or not, unknown: its claims stay
                     log.warning("a batched commit of a step failed: %s", reply)
                 else:  # refused, nothing written: its claims go back before it runs again
-                    refused_claims += claims
-                round_.result.failed.add(contact)
+                    refused_claims += commit.claims
+                round_.result.failed.add(commit.contact)
         if refused_claims:
             self.give_back_claims(refused_claims)
