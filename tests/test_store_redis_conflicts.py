@@ -49,6 +49,37 @@ def test_a_stop_committed_while_a_coordinator_edits_the_name_stays(two):
     assert rec["opted_out"] is True and rec["name"] == "Ana María"
 
 
+def test_a_form_saving_a_field_as_it_loaded_it_does_not_undo_another_change_to_it(two):
+    store, other = two
+    store.upsert_contact(A, lang="en", roles=["helper"], vetted=True, name="Rosa")
+    with store.transaction() as form:  # the roster form re-saves every field as it loaded them
+        loaded = form.get_contact(A)
+        other.upsert_contact(A, vetted=False)  # meanwhile another coordinator takes her off the list
+        form.upsert_contact(A, roles=loaded["roles"], vetted=loaded["vetted"], name="Rosa Díaz")
+    rec = store.get_contact(A)
+    assert (rec["vetted"], rec["name"], rec["roles"]) == (False, "Rosa Díaz", ["helper"])
+
+
+def test_changes_laid_over_twice_are_only_the_steps_own(two):
+    """Two other writers, each just before one try of the same commit."""
+    store, other = two
+    store.upsert_contact(A, lang="en")
+    script, writes = store._apply, [{"area": "north"}, {"area": "south", "name": "Ana"}]
+
+    def another_writer_first(**kw):
+        if writes:
+            other.upsert_contact(A, **writes.pop(0))
+        return script(**kw)
+
+    store._apply = another_writer_first
+    with store.transaction() as tx:
+        tx.get_contact(A)
+        tx.upsert_contact(A, lang="es")
+    store._apply = script
+    rec = store.get_contact(A)
+    assert (rec["lang"], rec["area"], rec["name"]) == ("es", "south", "Ana")  # not the first writer's north
+
+
 def test_on_the_same_field_the_later_commit_wins_as_if_it_came_after(two):
     store, other = two
     store.upsert_contact(A, lang="en")

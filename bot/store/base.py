@@ -17,10 +17,11 @@ Two levels:
   the same thread joins the outer one.
 * Writers that do not hold a contact's lock (a status callback's opt-out, a
   coordinator's edit) may change a contact record that a step holding the
-  lock has read. A commit never undoes that: it keeps every field it does not
-  itself set as the other writer left it (SQLite: the write lock taken at
-  ``BEGIN IMMEDIATE`` orders the two; Redis: the commit checks each record it
-  rewrites and lays its own changes over one that changed, ``redis_tx.py``).
+  lock has read. A commit never undoes that: it keeps every field it did not
+  itself change from what it read as the other writer left it (SQLite: the
+  write lock taken at ``BEGIN IMMEDIATE`` orders the two; Redis: the commit
+  checks each record it rewrites and lays its own changes over one that
+  changed, ``redis_tx.py``).
 * Every :class:`Tx` method is also a method of the store itself, run as its
   own small transaction when called outside one (the conductor reads
   ``store.get_contact`` and writes ``store.audit`` that way).

@@ -35,7 +35,6 @@ class RedisTx:
         self._store = store
         self._k = store.keys
         self._contacts: dict[str, dict] = {}  # written by this step
-        self._changes: dict[str, dict] = {}  # the fields this step set on each, laid over a record changed under it
         self._read_contacts: dict[str, dict | None] = {}  # read by this step
         self._read_raw: dict[str, str | None] = {}  # as read: what a batched commit checks is still there
         self._written_raw: dict[str, str] = {}  # JSON of a written record, made once (commit, as_left)
@@ -69,7 +68,6 @@ class RedisTx:
         rec = self.get_contact(contact_id) or new_record(contact_id)
         rec.update(copy_containers(changes))
         self._contacts[contact_id] = rec
-        self._changes.setdefault(contact_id, {}).update(copy_containers(changes))
         return copy_containers(rec)
 
     # ------------------------------------------------------------ sessions
@@ -197,11 +195,12 @@ class RedisTx:
         """The commit as one APPLY that CHECKs each contact record it rewrites
         is still as read. When one changed (a status callback's opt-out, a
         coordinator's edit: writers without the contact's lock), nothing is
-        written; this step's own changes are laid over the record as it is now
-        and the commit goes again, so what the other wrote to fields this step
-        does not set stands, as if it had come just after. A contact removed
-        meanwhile stays removed: this step writes no record, session or timer
-        of theirs (its reply and other records still go)."""
+        written; the fields this step changed (from what it read: a form that
+        saves a field as it loaded it has not changed it) are laid over the
+        record as it is now and the commit goes again, so what the other wrote
+        to any other field stands, as if it had come just before. A contact
+        removed meanwhile stays removed: this step writes no record, session or
+        timer of theirs (its reply and other records still go)."""
         store = self._store
         for attempt in range(CONFLICT_TRIES):
             keys, args = self.checks(held=None)
@@ -227,9 +226,15 @@ class RedisTx:
                 for tid in [tid for tid, (owner, _timer) in self._timers.items() if owner == cid]:
                     del self._timers[tid]
                 continue
-            rec = loads(raw)
-            rec.update(copy_containers(self._changes.get(cid, {})))
-            self._contacts[cid], self._read_raw[cid] = rec, raw
+            fresh = loads(raw)
+            rec = {**copy_containers(fresh), **self._own_changes(cid)}
+            self._contacts[cid], self._read_raw[cid], self._read_contacts[cid] = rec, raw, fresh
+
+    def _own_changes(self, cid: str) -> dict:
+        """The fields of ``cid``'s record this step changed from what it read
+        (from a new record's defaults when there was none)."""
+        base = self._read_contacts.get(cid) or new_record(cid)
+        return {k: v for k, v in self._contacts[cid].items() if k not in base or base[k] != v}
 
     def as_left(self, contact_id: str) -> dict:
         """``contact_id``'s record and session as this step leaves them (the
