@@ -75,11 +75,19 @@ class RecordingSender:
         return SendResult("recorded")
 
 
+# (contact record or None -> may they still get it, the reason recorded when not)
+SendGate = tuple[Callable[[Mapping[str, Any] | None], bool], str]
+
+
 class OutboxWorker:
     def __init__(self, store: Any, senders: Mapping[str, Sender], clock: Callable[[], datetime],
                  lease_seconds: float = 60.0, max_attempts: int = 6, base_delay: float = 2.0,
-                 max_delay: float = 600.0, rng: random.Random | None = None, prepare: Any = None):
+                 max_delay: float = 600.0, rng: random.Random | None = None, prepare: Any = None,
+                 gates: Mapping[str, SendGate] | None = None):
         self.store = store
+        # Locale key -> (may this contact still get it, the reason when not),
+        # checked as the message goes out (bot/services/send_gates.py).
+        self.gates = dict(gates or {})
         # Optional step just before a send: ``prepare(msg) -> msg`` (e.g. the
         # translation hook, bot/translate); ``prepare.tick()``, if it has one,
         # runs before each batch. It must never raise.
@@ -116,6 +124,13 @@ class OutboxWorker:
             # retry can reach someone who texted STOP. (The STOP confirmation
             # itself is the one message that still goes.)
             self.store.mark_outbound(msg["id"], "blocked", now, attempts=attempts, error="opted out")
+            return
+        gate = self.gates.get(msg.get("key"))
+        if gate is not None and not gate[0](contact):
+            # Who may get this text was decided when the step ran; a
+            # coordinator's "not vetted" (or a suspension) since then wins.
+            self.store.mark_outbound(msg["id"], "blocked", now, attempts=attempts, error=gate[1])
+            log.info("outbox: %s to %s blocked: %s", msg.get("key"), msg["to"], gate[1])
             return
         sender = self.senders.get(msg.get("channel") or "sms", self.fallback)
         wait = self._pace(sender, msg, now)

@@ -19,6 +19,7 @@ from .conversation import Conductor
 from .flowfiles import LiveFlows
 from .outbox import OutboxWorker
 from .pipeline import Pipeline
+from .services.send_gates import SEND_GATES
 from .services.startup import schedule_recurring
 
 
@@ -122,7 +123,8 @@ def build(cfg: Config, store: Any | None = None, senders: dict | None = None, st
     from .translate.wiring import outbox_translation
 
     outbox = OutboxWorker(store, senders, clock, lease_seconds=float(cfg.outbox_lease_seconds),
-                          prepare=outbox_translation(cfg.service_settings(), store, lambda: flows.engine().catalog, clock))
+                          prepare=outbox_translation(cfg.service_settings(), store, lambda: flows.engine().catalog, clock),
+                          gates=SEND_GATES)
     if cfg.redis_url:
         from .jobs_rq import RQJobs, queue_name
 

@@ -100,6 +100,11 @@ def is_helper(rec: Mapping[str, Any] | None) -> bool:
         and not rec.get("opted_out")
 
 
+# Checked again as each ask goes out (bot/services/send_gates.py): a helper
+# un-vetted after the ring chose them never gets the child's name and place.
+SEND_GATES = {"childcare.ask": (is_helper, "not a vetted helper any more")}
+
+
 def on_duty(rec: Mapping[str, Any]) -> bool:
     return rec.get("on_duty") is not False
 

@@ -141,6 +141,12 @@ def is_peer(rec: Mapping[str, Any] | None) -> bool:
         and not rec.get("suspended") and not rec.get("opted_out") and not rec.get("peer_off")
 
 
+# Checked again as each post goes out (bot/services/send_gates.py): a
+# volunteer suspended (or gone) after the post chose them never reads it.
+SEND_GATES = {key: (is_peer, "not an active trained volunteer any more")
+              for key in ("peer.to_peer_post", "peer.to_peer_writeback")}
+
+
 def languages(rec: Mapping[str, Any]) -> set[str]:
     langs = rec.get("languages")
     if isinstance(langs, str):

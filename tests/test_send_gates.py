@@ -1,0 +1,89 @@
+"""The texts only some members may get are checked again as they are sent.
+
+A step picks who to ask from the records it read; the text leaves later,
+from the outbox. A coordinator who un-vets a helper, or suspends a volunteer,
+in between must win, as a STOP does: the ask (a child's name, age and
+pick-up place) or the worry never reaches them, and the outbox row says why.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.config import Config
+from bot.outbox import OutboxWorker
+from bot.pipeline import Inbound
+from bot.runtime import build
+from bot.services.send_gates import SEND_GATES
+from stores import available
+from support import PARENT, ROOT, CaptureSender
+from test_peer_service import PEER1, PEER2, PERSON, Texter, make as peer_line
+
+ROSA, WEN = "+14155551001", "+14155551002"
+
+
+@pytest.mark.parametrize("factory", available())
+def test_a_helper_unvetted_after_the_ring_chose_them_never_gets_the_ask(factory, tmp_path):
+    cfg = Config(db_path=str(tmp_path / "vecina.db"), flows_dir=str(ROOT / "flows"), locales_dir=str(ROOT / "locales"),
+                 extra={"CHILDCARE_RING_SIZE": "2"})
+    store = factory(tmp_path)
+    with store.transaction() as tx:
+        tx.upsert_contact(PARENT, roles=["parent"], lang="en", name="Maria", area="Eastside")
+        for number, name in ((ROSA, "Rosa"), (WEN, "Wen")):
+            tx.upsert_contact(number, roles=["helper"], lang="en", name=name, area="Eastside", vetted=True)
+    provider = CaptureSender()
+    rt = build(cfg, store=store, senders={"sms": provider}, start_jobs=False)
+    for i, text in enumerate(["NANNY", "Ana", "7", "Lincoln School", "in 1 hour", "1"]):
+        rt.pipeline.inbound(Inbound("sms", f"p{i}", PARENT, text))
+    assert sorted(m["to"] for m in store.list_outbound() if m["key"] == "childcare.ask") == [ROSA, WEN]
+
+    store.upsert_contact(ROSA, vetted=False)  # the coordinator's roster edit, before the worker sends
+    while rt.outbox.run_once():
+        pass
+
+    asks = {m["to"]: m for m in store.list_outbound() if m["key"] == "childcare.ask"}
+    assert (asks[ROSA]["status"], asks[ROSA]["error"]) == ("blocked", "not a vetted helper any more")
+    assert asks[WEN]["status"] == "sent"
+    assert [m["to"] for m in provider.sent if m["key"] == "childcare.ask"] == [WEN]
+    assert not [m for m in provider.sent if m["to"] == ROSA]
+    assert {m["to"] for m in provider.sent} == {PARENT, WEN}  # every other text still went
+
+
+@pytest.mark.parametrize("factory", available())
+def test_a_volunteer_suspended_after_a_post_was_routed_never_reads_it(factory, tmp_path):
+    store, clock, pipe = peer_line(factory, tmp_path)
+    text = Texter(pipe)
+    text(PERSON, "TALK")
+    sent = text(PERSON, "I lost my job today and I do not know how to tell my kids")
+    assert sorted(m["to"] for m in sent if m["key"] == "peer.to_peer_post") == [PEER1, PEER2]
+
+    store.upsert_contact(PEER1, suspended=True)  # a coordinator's SUSPEND lands before the send
+    provider = CaptureSender()
+    worker = OutboxWorker(store, {"sms": provider}, clock, gates=SEND_GATES)
+    while worker.run_once():
+        pass
+
+    posts = {m["to"]: m for m in store.list_outbound() if m["key"] == "peer.to_peer_post"}
+    assert (posts[PEER1]["status"], posts[PEER1]["error"]) == ("blocked", "not an active trained volunteer any more")
+    assert posts[PEER2]["status"] == "sent"
+    assert [m["to"] for m in provider.sent if m["key"] == "peer.to_peer_post"] == [PEER2]
+    assert not [m for m in provider.sent if m["to"] == PEER1]
+
+
+@pytest.mark.parametrize("factory", available())
+def test_a_gated_text_still_goes_to_someone_who_may_get_it_and_ungated_texts_are_untouched(factory, tmp_path):
+    store, clock, pipe = peer_line(factory, tmp_path)
+    text = Texter(pipe)
+    text(PERSON, "TALK")
+    text(PERSON, "my rent went up again and I am scared")
+    store.upsert_contact(PEER1, trained=False)
+    clock.now += timedelta(minutes=1)
+    provider = CaptureSender()
+    worker = OutboxWorker(store, {"sms": provider}, clock, gates=SEND_GATES)
+    while worker.run_once():
+        pass
+    by_status = {(m["to"], m["key"]): m["status"] for m in store.list_outbound()}
+    assert by_status[(PEER1, "peer.to_peer_post")] == "blocked"  # no longer trained
+    assert by_status[(PEER2, "peer.to_peer_post")] == "sent"
+    assert all(status == "sent" for (to, key), status in by_status.items() if to == PERSON)
