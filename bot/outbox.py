@@ -130,7 +130,7 @@ class OutboxWorker:
             # Who may get this text was decided when the step ran; a
             # coordinator's "not vetted" (or a suspension) since then wins.
             self.store.mark_outbound(msg["id"], "blocked", now, attempts=attempts, error=gate[1])
-            log.info("outbox: %s to %s blocked: %s", msg.get("key"), msg["to"], gate[1])
+            log.info("outbox: message %s (%s) blocked: %s", msg["id"], msg.get("key"), gate[1])  # no number in logs
             return
         sender = self.senders.get(msg.get("channel") or "sms", self.fallback)
         wait = self._pace(sender, msg, now)
