@@ -30,6 +30,7 @@ class Config:
     redis_url: str = ""
     redis_prefix: str = "vc"
     outbox_lease_seconds: str = "60"
+    outbox_retry_hours: str = "24"
     inbound_step: str = ""  # "webhook" | "worker"; empty: worker on Redis, webhook on SQLite
     db_path: str = "var/vecina.db"
     # channels (bot/channels): a channel without credentials records instead of sending
@@ -55,6 +56,12 @@ class Config:
         costs one Redis round trip per message. The embedded profile's worker
         is a thread of the same process: stepping in the request saves a hop."""
         return (self.inbound_step or ("worker" if self.redis_url else "webhook")) == "worker"
+
+    @property
+    def outbox_retry_seconds(self) -> float:
+        """OUTBOX_RETRY_HOURS in seconds (0: give up after the six quick tries;
+        from_env has checked it is a number)."""
+        return float(self.outbox_retry_hours) * 3600
 
     @property
     def tz(self) -> ZoneInfo:
@@ -87,6 +94,7 @@ ENV = {
     "REDIS_URL": "redis_url",
     "REDIS_PREFIX": "redis_prefix",
     "OUTBOX_LEASE_SECONDS": "outbox_lease_seconds",
+    "OUTBOX_RETRY_HOURS": "outbox_retry_hours",
     "INBOUND_STEP": "inbound_step",
     "VECINA_DB": "db_path",
     "TWILIO_ACCOUNT_SID": "twilio_account_sid",
@@ -120,4 +128,13 @@ def from_env(overrides: dict | None = None, dotenv: bool = True) -> Config:
     ZoneInfo(cfg.timezone)  # fail early, with zoneinfo's message, on a bad TIMEZONE
     if cfg.inbound_step not in INBOUND_STEPS:
         raise ValueError(f"INBOUND_STEP must be 'webhook' or 'worker' (or unset), not {cfg.inbound_step!r}")
+    if not _hours(cfg.outbox_retry_hours):
+        raise ValueError(f"OUTBOX_RETRY_HOURS must be a number of hours, 0 or more, not {cfg.outbox_retry_hours!r}")
     return cfg
+
+
+def _hours(raw: str) -> bool:
+    try:
+        return 0 <= float(raw) < float("inf")
+    except (TypeError, ValueError):
+        return False

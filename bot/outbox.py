@@ -5,6 +5,10 @@ handed to its channel's sender, so a worker killed mid-batch leaves messages
 that another worker leases again once the lease runs out: the sweeper is the
 lease itself, not RQ's abandoned-job cleanup. A provider may therefore, rarely,
 get a message twice after a crash; never zero times.
+
+A send that fails for a reason that may pass is tried again with backoff for
+OUTBOX_RETRY_HOURS (24 by default), so a provider outage delays messages but
+does not drop them; a refusal (a 4xx: a landline, a bad number) fails at once.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from typing import Any, Callable, Mapping, Protocol
 log = logging.getLogger(__name__)
 
 OPT_OUT_LOCK_TIMEOUT = 5.0  # seconds; a step holds a contact's lock for far less
+DEFAULT_RETRY_FOR = 24 * 3600.0  # seconds a failing message keeps being tried (OUTBOX_RETRY_HOURS)
 
 
 class TransientSendError(Exception):
@@ -83,7 +88,7 @@ class OutboxWorker:
     def __init__(self, store: Any, senders: Mapping[str, Sender], clock: Callable[[], datetime],
                  lease_seconds: float = 60.0, max_attempts: int = 6, base_delay: float = 2.0,
                  max_delay: float = 600.0, rng: random.Random | None = None, prepare: Any = None,
-                 gates: Mapping[str, SendGate] | None = None):
+                 gates: Mapping[str, SendGate] | None = None, retry_for: float = DEFAULT_RETRY_FOR):
         self.store = store
         # Locale key -> (may this contact still get it, the reason when not),
         # checked as the message goes out (bot/services/send_gates.py).
@@ -96,7 +101,13 @@ class OutboxWorker:
         self.fallback = RecordingSender()
         self.clock = clock
         self.lease_seconds = lease_seconds
+        # A message whose sends keep failing for a reason that may pass (the
+        # provider down or unreachable, 5xx, a rate limit) is tried again, at
+        # most max_delay apart, until it has had max_attempts tries AND is
+        # retry_for seconds old: a provider outage of hours delays messages,
+        # it does not drop them (six quick tries alone span about a minute).
         self.max_attempts = max_attempts
+        self.retry_for = retry_for
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.rng = rng or random.Random()
@@ -169,13 +180,18 @@ class OutboxWorker:
 
     def _retry(self, msg, attempts: int, now: datetime, reason: str, retry_after: float | None,
                fields: Mapping[str, Any] | None = None) -> None:
-        if attempts >= self.max_attempts:
+        if attempts >= self.max_attempts and self._age(msg, now) >= self.retry_for:
             self.store.mark_outbound(msg["id"], "failed", now,
                                      **_merge(fields, attempts=attempts, error=f"gave up: {reason}"))
             return
         delay = max(retry_after or 0.0, self.backoff(attempts))
         self.store.mark_outbound(msg["id"], "queued", now, **_merge(fields, attempts=attempts, error=reason,
                                                                     retry_at=now + timedelta(seconds=delay)))
+
+    @staticmethod
+    def _age(msg: Mapping[str, Any], now: datetime) -> float:
+        created = msg.get("created_at")
+        return (now - created).total_seconds() if isinstance(created, datetime) else float("inf")
 
     def _opt_out(self, msg: Mapping[str, Any], code: str | None, now: datetime) -> None:
         """The provider says this person is unreachable by choice: opt them out

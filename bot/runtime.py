@@ -124,7 +124,7 @@ def build(cfg: Config, store: Any | None = None, senders: dict | None = None, st
 
     outbox = OutboxWorker(store, senders, clock, lease_seconds=float(cfg.outbox_lease_seconds),
                           prepare=outbox_translation(cfg.service_settings(), store, lambda: flows.engine().catalog, clock),
-                          gates=SEND_GATES)
+                          gates=SEND_GATES, retry_for=cfg.outbox_retry_seconds)
     if cfg.redis_url:
         from .jobs_rq import RQJobs, queue_name
 

@@ -212,16 +212,51 @@ def test_outbox_retries_transient_errors_with_backoff_then_sends(factory, tmp_pa
 
 
 @pytest.mark.parametrize("factory", STORES)
-def test_outbox_gives_up_after_the_last_try_and_keeps_the_reason(factory, tmp_path):
+def test_outbox_gives_up_after_its_tries_and_retry_window_and_keeps_the_reason(factory, tmp_path):
     store, clock, pipe = make(factory, tmp_path)
     queued(store, pipe)
-    sender = FlakySender([TransientSendError("503")] * 100)
-    worker = OutboxWorker(store, {"sms": sender}, clock, max_attempts=3, base_delay=1, max_delay=2)
-    for _ in range(10):
+    sender = FlakySender([TransientSendError("503")] * 1000)
+    worker = OutboxWorker(store, {"sms": sender}, clock, max_attempts=3, base_delay=1, max_delay=2, retry_for=60)
+    for _ in range(10):  # 50 s: three tries each, but not yet a minute old
+        worker.run_once()
+        clock.now += timedelta(seconds=5)
+    assert store.list_outbound(to=PARENT, status="failed") == []
+    for _ in range(4):
         worker.run_once()
         clock.now += timedelta(seconds=5)
     rows = store.list_outbound(to=PARENT, status="failed")
-    assert len(rows) == 2 and all("503" in (m.get("error") or "") for m in rows)
+    assert len(rows) == 2 and all((m.get("error") or "").startswith("gave up: 503") for m in rows)
+
+
+class OutageSender:
+    """The provider down (HTTP 503) until ``until``; the times each message was tried."""
+
+    def __init__(self, clock, until):
+        self.clock, self.until, self.tries = clock, until, {}
+
+    def send(self, msg):
+        self.tries.setdefault(msg["id"], []).append(self.clock())
+        if self.clock() < self.until:
+            raise TransientSendError("HTTP 503: Service Unavailable")
+        return SendResult("sent", f"SM{msg['id']}")
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_a_provider_outage_of_hours_delays_messages_but_never_drops_them(factory, tmp_path):
+    store, clock, pipe = make(factory, tmp_path)
+    queued(store, pipe)
+    back = clock.now + timedelta(hours=3)
+    sender = OutageSender(clock, back)
+    worker = OutboxWorker(store, {"sms": sender}, clock)  # the line's own settings
+    while clock.now < back + timedelta(minutes=12):
+        worker.run_once()
+        clock.now += timedelta(minutes=1)
+    rows = store.list_outbound(to=PARENT)
+    assert [m["status"] for m in rows] == ["sent", "sent"]
+    for tries in sender.tries.values():
+        gaps = [(b - a).total_seconds() for a, b in zip(tries, tries[1:])]
+        assert len(tries) > 6 and max(gaps) <= 600 + 60  # tried all through it, never 10 minutes apart (+ a tick)
+        assert tries[-1] - back <= timedelta(minutes=11)  # and soon after it ended
 
 
 @pytest.mark.parametrize("factory", STORES)

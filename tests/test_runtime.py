@@ -96,6 +96,21 @@ def test_inbound_step_is_read_from_the_environment_and_checked(monkeypatch):
         from_env(dotenv=False)
 
 
+def test_outbox_retry_hours_is_read_from_the_environment_and_checked(monkeypatch):
+    from bot.config import from_env
+
+    monkeypatch.delenv("OUTBOX_RETRY_HOURS", raising=False)
+    assert from_env(dotenv=False).outbox_retry_seconds == 24 * 3600
+    monkeypatch.setenv("OUTBOX_RETRY_HOURS", "1.5")
+    assert from_env(dotenv=False).outbox_retry_seconds == 5400
+    monkeypatch.setenv("OUTBOX_RETRY_HOURS", "0")
+    assert from_env(dotenv=False).outbox_retry_seconds == 0
+    for bad in ("a day", "-1", "inf", "nan"):
+        monkeypatch.setenv("OUTBOX_RETRY_HOURS", bad)
+        with pytest.raises(ValueError, match="OUTBOX_RETRY_HOURS must be a number of hours"):
+            from_env(dotenv=False)
+
+
 def reopen(store):
     """A new store object on the same data, as a restarted process would open."""
     from stores import REDIS_URL
