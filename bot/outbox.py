@@ -80,8 +80,9 @@ class RecordingSender:
         return SendResult("recorded")
 
 
-# (contact record or None -> may they still get it, the reason recorded when not)
-SendGate = tuple[Callable[[Mapping[str, Any] | None], bool], str]
+# (the outbox row, its contact's record or None, the store) -> why it must not
+# go now (recorded on the row, which is blocked), or None: it may
+SendGate = Callable[[Mapping[str, Any], Mapping[str, Any] | None, Any], "str | None"]
 
 
 class OutboxWorker:
@@ -90,8 +91,8 @@ class OutboxWorker:
                  max_delay: float = 600.0, rng: random.Random | None = None, prepare: Any = None,
                  gates: Mapping[str, SendGate] | None = None, retry_for: float = DEFAULT_RETRY_FOR):
         self.store = store
-        # Locale key -> (may this contact still get it, the reason when not),
-        # checked as the message goes out (bot/services/send_gates.py).
+        # Locale key -> a SendGate, asked as each such message goes out
+        # (bot/services/send_gates.py).
         self.gates = dict(gates or {})
         # Optional step just before a send: ``prepare(msg) -> msg`` (e.g. the
         # translation hook, bot/translate); ``prepare.tick()``, if it has one,
@@ -137,11 +138,12 @@ class OutboxWorker:
             self.store.mark_outbound(msg["id"], "blocked", now, attempts=attempts, error="opted out")
             return
         gate = self.gates.get(msg.get("key"))
-        if gate is not None and not gate[0](contact):
+        refused = gate(msg, contact, self.store) if gate is not None else None
+        if refused:
             # Who may get this text was decided when the step ran; a
             # coordinator's "not vetted" (or a suspension) since then wins.
-            self.store.mark_outbound(msg["id"], "blocked", now, attempts=attempts, error=gate[1])
-            log.info("outbox: message %s (%s) blocked: %s", msg["id"], msg.get("key"), gate[1])  # no number in logs
+            self.store.mark_outbound(msg["id"], "blocked", now, attempts=attempts, error=refused)
+            log.info("outbox: message %s (%s) blocked: %s", msg["id"], msg.get("key"), refused)  # no number in logs
             return
         sender = self.senders.get(msg.get("channel") or "sms", self.fallback)
         wait = self._pace(sender, msg, now)

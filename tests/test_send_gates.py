@@ -4,6 +4,8 @@ A step picks who to ask from the records it read; the text leaves later,
 from the outbox. A coordinator who un-vets a helper, or suspends a volunteer,
 in between must win, as a STOP does: the ask (a child's name, age and
 pick-up place) or the worry never reaches them, and the outbox row says why.
+Nor does an ask held up by a provider outage go once the request no longer
+needs a helper.
 """
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ from datetime import timedelta
 import pytest
 
 from bot.config import Config
-from bot.outbox import OutboxWorker
+from bot.outbox import OutboxWorker, SendResult, TransientSendError
 from bot.pipeline import Inbound
 from bot.runtime import build
+from bot.services.childcare import REQUEST
 from bot.services.send_gates import SEND_GATES
 from stores import available
 from support import PARENT, ROOT, CaptureSender
@@ -48,6 +51,54 @@ def test_a_helper_unvetted_after_the_ring_chose_them_never_gets_the_ask(factory,
     assert [m["to"] for m in provider.sent if m["key"] == "childcare.ask"] == [WEN]
     assert not [m for m in provider.sent if m["to"] == ROSA]
     assert {m["to"] for m in provider.sent} == {PARENT, WEN}  # every other text still went
+
+
+class DownUntilTold:
+    """A provider whose API is down (HTTP 503) until ``up`` is set."""
+
+    def __init__(self):
+        self.up, self.sent = False, []
+
+    def send(self, msg):
+        if not self.up:
+            raise TransientSendError("HTTP 503: Service Unavailable")
+        self.sent.append(dict(msg))
+        return SendResult("sent", f"p{len(self.sent)}")
+
+
+@pytest.mark.parametrize("factory", available())
+def test_asks_held_up_by_an_outage_do_not_go_once_the_request_is_covered(factory, tmp_path):
+    cfg = Config(db_path=str(tmp_path / "vecina.db"), flows_dir=str(ROOT / "flows"), locales_dir=str(ROOT / "locales"),
+                 extra={"CHILDCARE_RING_SIZE": "2"})
+    store = factory(tmp_path)
+    with store.transaction() as tx:
+        tx.upsert_contact(PARENT, roles=["parent"], lang="en", name="Maria", area="Eastside")
+        for number, name in ((ROSA, "Rosa"), (WEN, "Wen")):
+            tx.upsert_contact(number, roles=["helper"], lang="en", name=name, area="Eastside", vetted=True)
+    provider = DownUntilTold()
+    rt = build(cfg, store=store, senders={"sms": provider}, start_jobs=False)
+    start = rt.now()
+    rt.pipeline.clock = rt.outbox.clock = lambda: start
+    for i, text in enumerate(["NANNY", "Ana", "7", "Lincoln School", "in 1 hour", "1"]):
+        rt.pipeline.inbound(Inbound("sms", f"p{i}", PARENT, text))
+    rt.outbox.run_once()  # the provider is down: every text waits for its retry
+    assert {m["status"] for m in store.list_outbound()} == {"queued"}
+    (req,) = store.find_records(REQUEST, parent=PARENT)
+    rt.pipeline.inbound(Inbound("sms", "w1", WEN, f"YES {req['code']}"))  # Wen heard of it another way
+    assert store.get_record(REQUEST, req["id"])["helper"] == WEN
+
+    provider.up = True
+    later = start + timedelta(hours=1)
+    rt.outbox.clock = lambda: later
+    while rt.outbox.run_once():
+        pass
+
+    asks = {m["to"]: m for m in store.list_outbound() if m["key"] == "childcare.ask"}
+    assert {who: m["status"] for who, m in asks.items()} == {ROSA: "blocked", WEN: "blocked"}
+    assert asks[ROSA]["error"] == f"request {req['code']} no longer needs a helper (covered)"
+    assert not [m for m in provider.sent if m["key"] == "childcare.ask"]
+    assert [m["key"] for m in provider.sent if m["to"] == WEN] == ["childcare.assigned"]
+    assert "childcare.parent_covered" in [m["key"] for m in provider.sent if m["to"] == PARENT]
 
 
 @pytest.mark.parametrize("factory", available())

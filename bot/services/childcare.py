@@ -100,9 +100,21 @@ def is_helper(rec: Mapping[str, Any] | None) -> bool:
         and not rec.get("opted_out")
 
 
-# Checked again as each ask goes out (bot/services/send_gates.py): a helper
-# un-vetted after the ring chose them never gets the child's name and place.
-SEND_GATES = {"childcare.ask": (is_helper, "not a vetted helper any more")}
+def ask_refused(msg: Mapping[str, Any], rec: Mapping[str, Any] | None, store) -> str | None:
+    """Why a childcare ask must not go out now, as it is sent (None: it may).
+    A helper un-vetted after the ring chose them never gets the child's name
+    and place; an ask held up by a provider outage does not go once the
+    request is covered, called off or over (nobody should rush out for it)."""
+    if not is_helper(rec):
+        return "not a vetted helper any more"
+    req = store.get_record(REQUEST, str(msg["request"])) if msg.get("request") else None
+    if req is not None and (req.get("status") not in (OPEN, ESCALATED) or req.get("helper")):
+        return f"request {req.get('code')} no longer needs a helper ({req.get('status')})"
+    return None
+
+
+# Checked again as each text goes out (bot/services/send_gates.py).
+SEND_GATES = {"childcare.ask": ask_refused}
 
 
 def on_duty(rec: Mapping[str, Any]) -> bool:

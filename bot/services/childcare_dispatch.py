@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from ..engine.model import Audit
+from ..engine.model import Audit, Send
 from .childcare import (
     ACTIVE, CALLED_OFF, COVERED, ESCALATED, JOB_EXPIRE, JOB_PICKUP, JOB_RING, OPEN, REQUEST, coordinators,
     declined, first_name, next_ring, setting, tell, values,
@@ -34,7 +34,9 @@ def ring(ctx, req: dict) -> tuple[dict, list]:
     req = {**req, "asked": list(req.get("asked") or ()) + names, "ring": int(req.get("ring") or 0) + 1}
     effects: list = []
     for number in names:
-        effects += tell(ctx, number, "childcare.ask", **values(ctx, req))
+        # the request's id on the row: the send path checks it still needs a helper (childcare.ask_refused)
+        effects += [Send(s.to, s.text, s.key, s.choices, s.lang, {"request": req["id"]})
+                    for s in tell(ctx, number, "childcare.ask", **values(ctx, req))]
     minutes = setting(ctx, "CHILDCARE_RING_MINUTES")
     effects.append(ctx.schedule_job("childcare_ring", ctx.now + timedelta(minutes=minutes),
                                     JOB_RING.format(req["id"]), request=req["id"]))

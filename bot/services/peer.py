@@ -141,10 +141,14 @@ def is_peer(rec: Mapping[str, Any] | None) -> bool:
         and not rec.get("suspended") and not rec.get("opted_out") and not rec.get("peer_off")
 
 
-# Checked again as each post goes out (bot/services/send_gates.py): a
-# volunteer suspended (or gone) after the post chose them never reads it.
-SEND_GATES = {key: (is_peer, "not an active trained volunteer any more")
-              for key in ("peer.to_peer_post", "peer.to_peer_writeback")}
+def post_refused(msg: Mapping[str, Any], rec: Mapping[str, Any] | None, store) -> str | None:
+    """Why a worry must not reach this volunteer now, as it is sent (None: it
+    may): one suspended, untrained or gone since the post chose them never reads it."""
+    return None if is_peer(rec) else "not an active trained volunteer any more"
+
+
+# Checked again as each text goes out (bot/services/send_gates.py).
+SEND_GATES = {"peer.to_peer_post": post_refused, "peer.to_peer_writeback": post_refused}
 
 
 def languages(rec: Mapping[str, Any]) -> set[str]:
