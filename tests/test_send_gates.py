@@ -61,6 +61,15 @@ def test_a_helper_unvetted_after_the_ring_chose_them_never_gets_the_ask(factory,
     assert not [m for m in provider.sent if m["to"] == ROSA]
     assert {m["to"] for m in provider.sent} == {PARENT, WEN}  # every other text still went
 
+    (req,) = store.find_records(REQUEST, parent=PARENT)
+    rt.pipeline.inbound(Inbound("sms", "off", PARENT, f"CALL OFF {req['code']}"))
+    while rt.outbox.run_once():
+        pass
+    news = {m["to"]: m for m in store.list_outbound() if m["key"] == "childcare.called_off_helper"}
+    assert news[WEN]["status"] == "sent"  # her ask went out: she hears it is off
+    assert (news[ROSA]["status"], news[ROSA]["error"]) == ("blocked", f"their ask for request {req['code']} never went out")
+    assert not [m for m in provider.sent if m["to"] == ROSA]  # nor the child's name in it
+
 
 class DownUntilTold:
     """A provider whose API is down (HTTP 503) until ``up`` is set."""
@@ -98,6 +107,9 @@ def test_asks_held_up_by_an_outage_do_not_go_once_the_request_is_covered(factory
     assert not [m for m in provider.sent if m["key"] == "childcare.ask"]
     assert [m["key"] for m in provider.sent if m["to"] == WEN] == ["childcare.assigned"]
     assert "childcare.parent_covered" in [m["key"] for m in provider.sent if m["to"] == PARENT]
+    covered = [m for m in store.list_outbound(to=ROSA) if m["key"] == "childcare.covered"]
+    assert [m["status"] for m in covered] == ["blocked"]  # "covered, no need to go" for an ask she never got: no
+    assert not [m for m in provider.sent if m["to"] == ROSA]
 
 
 @pytest.mark.parametrize("change", [{"suspended": True}, {"trained": False}], ids=["suspended", "untrained"])

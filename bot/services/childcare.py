@@ -113,8 +113,28 @@ def ask_refused(msg: Mapping[str, Any], rec: Mapping[str, Any] | None, store) ->
     return None
 
 
+def news_refused(msg: Mapping[str, Any], rec: Mapping[str, Any] | None, store) -> str | None:
+    """Why a request's later news to a helper (covered, called off) must not go
+    (None: it may). It is for the request's helper and for those whose ask went
+    out; someone whose ask was blocked, or still waits on an outage, never
+    heard of the request (and an un-vetted one never learns the child's name)."""
+    if not msg.get("request"):
+        return None
+    req = store.get_record(REQUEST, str(msg["request"])) or {}
+    if req.get("helper") == msg["to"]:
+        return None
+    for row in store.list_outbound(to=msg["to"]):
+        if row.get("key") == "childcare.ask" and row.get("request") == msg["request"] \
+                and row.get("status") not in NOT_SENT:
+            return None
+    return f"their ask for request {req.get('code')} never went out"
+
+
+NOT_SENT = ("queued", "sending", "blocked", "failed")  # outbox statuses of a text nobody got
+
 # Checked again as each text goes out (bot/services/send_gates.py).
-SEND_GATES = {"childcare.ask": ask_refused}
+SEND_GATES = {"childcare.ask": ask_refused, "childcare.covered": news_refused,
+              "childcare.called_off_helper": news_refused}
 
 
 def on_duty(rec: Mapping[str, Any]) -> bool:

@@ -20,6 +20,14 @@ def save(ctx, req: dict) -> None:
     ctx.store.put_record(REQUEST, str(req["id"]), req)
 
 
+def tell_about(ctx, number: str, key: str, req: dict) -> list:
+    """A text to a helper about ``req``, with the request's id on its outbox
+    row: the send path checks, as it goes, that the ask is still wanted and
+    that later news reaches only those the ask reached (childcare.SEND_GATES)."""
+    return [Send(s.to, s.text, s.key, s.choices, s.lang, {"request": req["id"]})
+            for s in tell(ctx, number, key, **values(ctx, req))]
+
+
 def audit(req: dict, what: str, **data: Any) -> Audit:
     """An audit line for a step of a request (the conductor adds the time)."""
     return Audit(req["parent"], f"childcare.{what}", {"request": req["id"], "code": req.get("code"), **data})
@@ -34,9 +42,7 @@ def ring(ctx, req: dict) -> tuple[dict, list]:
     req = {**req, "asked": list(req.get("asked") or ()) + names, "ring": int(req.get("ring") or 0) + 1}
     effects: list = []
     for number in names:
-        # the request's id on the row: the send path checks it still needs a helper (childcare.ask_refused)
-        effects += [Send(s.to, s.text, s.key, s.choices, s.lang, {"request": req["id"]})
-                    for s in tell(ctx, number, "childcare.ask", **values(ctx, req))]
+        effects += tell_about(ctx, number, "childcare.ask", req)
     minutes = setting(ctx, "CHILDCARE_RING_MINUTES")
     effects.append(ctx.schedule_job("childcare_ring", ctx.now + timedelta(minutes=minutes),
                                     JOB_RING.format(req["id"]), request=req["id"]))
@@ -68,7 +74,7 @@ def covered_notices(ctx, req: dict, winner: str) -> list:
     out: list = []
     for number in req.get("asked") or ():
         if number not in skip:
-            out += tell(ctx, number, "childcare.covered", **values(ctx, req))
+            out += tell_about(ctx, number, "childcare.covered", req)
     return out
 
 
@@ -84,7 +90,7 @@ def call_off(ctx, req: dict) -> tuple[dict, list]:
     req = {**req, "status": CALLED_OFF, "closed_at": ctx.now}
     effects = stop_jobs(ctx, req)
     for number in still_asked(ctx, req):
-        effects += tell(ctx, number, "childcare.called_off_helper", **values(ctx, req))
+        effects += tell_about(ctx, number, "childcare.called_off_helper", req)
     effects.append(audit(req, "called_off", helper=req.get("helper")))
     return req, effects
 
