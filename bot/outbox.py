@@ -81,7 +81,8 @@ class RecordingSender:
 
 
 # (the outbox row, its contact's record or None, the store) -> why it must not
-# go now (recorded on the row, which is blocked), or None: it may
+# go now, or None: it may. The reason is a short code kept on the blocked row
+# (``blocked``); the coordinator's pages say it from web.messages.blocked.
 SendGate = Callable[[Mapping[str, Any], Mapping[str, Any] | None, Any], "str | None"]
 
 
@@ -135,14 +136,16 @@ class OutboxWorker:
             # The opt-out gate lives here, in the send path: no flow, timer or
             # retry can reach someone who texted STOP. (The STOP confirmation
             # itself is the one message that still goes.)
-            self.store.mark_outbound(msg["id"], "blocked", now, attempts=attempts, error="opted out")
+            self.store.mark_outbound(msg["id"], "blocked", now, attempts=attempts, error="opted out",
+                                     blocked="opted_out")
             return
         gate = self.gates.get(msg.get("key"))
         refused = gate(msg, contact, self.store) if gate is not None else None
         if refused:
             # Who may get this text was decided when the step ran; a
             # coordinator's "not vetted" (or a suspension) since then wins.
-            self.store.mark_outbound(msg["id"], "blocked", now, attempts=attempts, error=refused)
+            self.store.mark_outbound(msg["id"], "blocked", now, attempts=attempts, error=f"blocked: {refused}",
+                                     blocked=refused)
             log.info("outbox: message %s (%s) blocked: %s", msg["id"], msg.get("key"), refused)  # no number in logs
             return
         sender = self.senders.get(msg.get("channel") or "sms", self.fallback)

@@ -55,7 +55,7 @@ def test_a_helper_unvetted_after_the_ring_chose_them_never_gets_the_ask(factory,
         pass
 
     asks = {m["to"]: m for m in store.list_outbound() if m["key"] == "childcare.ask"}
-    assert (asks[ROSA]["status"], asks[ROSA]["error"]) == ("blocked", "not a vetted helper any more")
+    assert (asks[ROSA]["status"], asks[ROSA]["blocked"]) == ("blocked", "not_vetted")
     assert asks[WEN]["status"] == "sent"
     assert [m["to"] for m in provider.sent if m["key"] == "childcare.ask"] == [WEN]
     assert not [m for m in provider.sent if m["to"] == ROSA]
@@ -67,7 +67,7 @@ def test_a_helper_unvetted_after_the_ring_chose_them_never_gets_the_ask(factory,
         pass
     news = {m["to"]: m for m in store.list_outbound() if m["key"] == "childcare.called_off_helper"}
     assert news[WEN]["status"] == "sent"  # her ask went out: she hears it is off
-    assert (news[ROSA]["status"], news[ROSA]["error"]) == ("blocked", f"their ask for request {req['code']} never went out")
+    assert (news[ROSA]["status"], news[ROSA]["blocked"]) == ("blocked", "ask_not_sent")
     assert not [m for m in provider.sent if m["to"] == ROSA]  # nor the child's name in it
 
 
@@ -103,7 +103,7 @@ def test_asks_held_up_by_an_outage_do_not_go_once_the_request_is_covered(factory
 
     asks = {m["to"]: m for m in store.list_outbound() if m["key"] == "childcare.ask"}
     assert {who: m["status"] for who, m in asks.items()} == {ROSA: "blocked", WEN: "blocked"}
-    assert asks[ROSA]["error"] == f"request {req['code']} no longer needs a helper (covered)"
+    assert asks[ROSA]["blocked"] == "request_closed" and asks[WEN]["blocked"] == "request_closed"
     assert not [m for m in provider.sent if m["key"] == "childcare.ask"]
     assert [m["key"] for m in provider.sent if m["to"] == WEN] == ["childcare.assigned"]
     assert "childcare.parent_covered" in [m["key"] for m in provider.sent if m["to"] == PARENT]
@@ -128,7 +128,7 @@ def test_a_volunteer_suspended_after_a_post_was_routed_never_reads_it(factory, t
         pass
 
     posts = {m["to"]: m for m in store.list_outbound() if m["key"] == "peer.to_peer_post"}
-    assert (posts[PEER1]["status"], posts[PEER1]["error"]) == ("blocked", "not an active trained volunteer any more")
+    assert (posts[PEER1]["status"], posts[PEER1]["blocked"]) == ("blocked", "peer_inactive")
     assert posts[PEER2]["status"] == "sent"
     assert [m["to"] for m in provider.sent if m["key"] == "peer.to_peer_post"] == [PEER2]
     assert not [m for m in provider.sent if m["to"] == PEER1]

@@ -101,15 +101,16 @@ def is_helper(rec: Mapping[str, Any] | None) -> bool:
 
 
 def ask_refused(msg: Mapping[str, Any], rec: Mapping[str, Any] | None, store) -> str | None:
-    """Why a childcare ask must not go out now, as it is sent (None: it may).
+    """Why a childcare ask must not go out now, as it is sent (None: it may;
+    the reasons are ``web.messages.blocked`` keys in the locales).
     A helper un-vetted after the ring chose them never gets the child's name
     and place; an ask held up by a provider outage does not go once the
     request is covered, called off or over (nobody should rush out for it)."""
     if not is_helper(rec):
-        return "not a vetted helper any more"
+        return "not_vetted"
     req = store.get_record(REQUEST, str(msg["request"])) if msg.get("request") else None
     if req is not None and (req.get("status") not in (OPEN, ESCALATED) or req.get("helper")):
-        return f"request {req.get('code')} no longer needs a helper ({req.get('status')})"
+        return "request_closed"
     return None
 
 
@@ -127,7 +128,7 @@ def news_refused(msg: Mapping[str, Any], rec: Mapping[str, Any] | None, store) -
         if row.get("key") == "childcare.ask" and row.get("request") == msg["request"] \
                 and row.get("status") not in NOT_SENT:
             return None
-    return f"their ask for request {req.get('code')} never went out"
+    return "ask_not_sent"
 
 
 NOT_SENT = ("queued", "sending", "blocked", "failed")  # outbox statuses of a text nobody got

@@ -144,7 +144,7 @@ def is_peer(rec: Mapping[str, Any] | None) -> bool:
 def post_refused(msg: Mapping[str, Any], rec: Mapping[str, Any] | None, store) -> str | None:
     """Why a worry must not reach this volunteer now, as it is sent (None: it
     may): one suspended, untrained or gone since the post chose them never reads it."""
-    return None if is_peer(rec) else "not an active trained volunteer any more"
+    return None if is_peer(rec) else "peer_inactive"
 
 
 # Checked again as each text goes out (bot/services/send_gates.py).

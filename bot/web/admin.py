@@ -13,6 +13,7 @@ from ..flowfiles import read_flowset
 from .auth import guard
 from .common import mask, rt, when
 from .diagrams import edges, kind, svg
+from .i18n import t
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 guard(bp)
@@ -92,6 +93,14 @@ def flow(name: str):
                            results=_run_transcripts(name))
 
 
+def error_of(m: dict) -> str:
+    """What went wrong with a message, for a coordinator: why it was blocked in
+    their language when the send path said why, else the provider's words."""
+    if m.get("blocked"):
+        return t(f"messages.blocked.{m['blocked']}", default=m.get("error") or m["blocked"])
+    return m.get("error") or m.get("reason") or ""
+
+
 @bp.get("/messages")
 def messages():
     status = request.args.get("status") or None
@@ -100,7 +109,7 @@ def messages():
     counts = Counter(m.get("status") for m in rt().store.list_outbound(limit=1000))
     shown = [{"when": when(m.get("updated_at") or m.get("created_at")), "to": mask(m.get("to")),
               "channel": m.get("channel") or "sms", "status": m.get("status"), "key": m.get("key"),
-              "text": (m.get("text") or "")[:120], "error": m.get("error") or m.get("reason") or "",
+              "text": (m.get("text") or "")[:120], "error": error_of(m),
               "attempts": m.get("attempts") or 0} for m in rows]
     return render_template("admin_messages.html", rows=shown, status=status, counts=counts,
                            statuses=sorted(set(STATUSES) | set(counts)))

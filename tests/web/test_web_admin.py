@@ -186,6 +186,18 @@ def test_messages_show_status_and_failures_with_masked_numbers(admin):
     assert "hello 1" in failed and "hello 0" not in failed
 
 
+def test_a_blocked_message_says_why_in_the_coordinators_language(admin):
+    app, client, _ = admin
+    store = store_of(app)
+    store.add_outbound({"id": "m1", "to": "+14155550101", "text": "Can you pick up Ana?", "key": "childcare.ask",
+                        "choices": [], "lang": "en", "channel": "sms", "status": "queued", "created_at": NOW})
+    store.mark_outbound("m1", "blocked", NOW, error="blocked: not_vetted", blocked="not_vetted", attempts=1)
+    assert "Not a vetted helper any more: the ask was not sent." in client.get("/admin/messages").text
+    es = client.get("/admin/messages", headers={"Accept-Language": "es-MX,es;q=0.9"}).text
+    assert "Ya no es un ayudante verificado: no se envió la petición." in es
+    assert "not_vetted" not in es
+
+
 @pytest.mark.parametrize("number, shown", [("+14155550123", "•••0123"), ("+442071838750", "•••8750"),
                                            ("tg:123456789", "tg:•••6789"), ("tg:1234", "tg:•••"), ("", "•••"),
                                            ("12345", "•••45"), ("1234", "•••")])
