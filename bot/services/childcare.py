@@ -124,7 +124,7 @@ def news_refused(msg: Mapping[str, Any], rec: Mapping[str, Any] | None, store) -
     req = store.get_record(REQUEST, str(msg["request"])) or {}
     if req.get("helper") == msg["to"]:
         return None
-    for row in store.list_outbound(to=msg["to"]):
+    for row in store.list_outbound(to=msg["to"], limit=RECENT_TEXTS):
         if row.get("key") == "childcare.ask" and row.get("request") == msg["request"] \
                 and row.get("status") not in NOT_SENT:
             return None
@@ -132,6 +132,7 @@ def news_refused(msg: Mapping[str, Any], rec: Mapping[str, Any] | None, store) -
 
 
 NOT_SENT = ("queued", "sending", "blocked", "failed")  # outbox statuses of a text nobody got
+RECENT_TEXTS = 100  # a live request's ask is among its helper's latest texts (not their whole history)
 
 # Checked again as each text goes out (bot/services/send_gates.py).
 SEND_GATES = {"childcare.ask": ask_refused, "childcare.covered": news_refused,
