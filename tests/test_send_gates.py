@@ -17,7 +17,7 @@ from bot.config import Config
 from bot.outbox import OutboxWorker, SendResult, TransientSendError
 from bot.pipeline import Inbound
 from bot.runtime import build
-from bot.services.childcare import REQUEST
+from bot.services.childcare import CLAIMED, REQUEST
 from bot.services.send_gates import SEND_GATES
 from stores import available
 from support import PARENT, ROOT, CaptureSender
@@ -110,6 +110,23 @@ def test_asks_held_up_by_an_outage_do_not_go_once_the_request_is_covered(factory
     covered = [m for m in store.list_outbound(to=ROSA) if m["key"] == "childcare.covered"]
     assert [m["status"] for m in covered] == ["blocked"]  # "covered, no need to go" for an ask she never got: no
     assert not [m for m in provider.sent if m["to"] == ROSA]
+
+
+@pytest.mark.parametrize("factory", available())
+def test_an_ask_is_held_back_by_a_decision_its_request_record_does_not_show_yet(factory, tmp_path):
+    """A YES decided while a ring job rewrote the request (Redis commits
+    without WATCH): only the decision record says it is covered, and the send
+    path reads the request as every childcare step does (childcare.load)."""
+    provider = CaptureSender()
+    rt, store = asked_for_childcare(factory, tmp_path, provider)
+    (req,) = store.find_records(REQUEST, parent=PARENT)
+    store.put_record(CLAIMED, req["id"], {"id": req["id"], "by": WEN, "at": req["created_at"]})
+    assert store.get_record(REQUEST, req["id"])["helper"] is None
+    while rt.outbox.run_once():
+        pass
+    asks = {m["to"]: m["blocked"] for m in store.list_outbound() if m["key"] == "childcare.ask"}
+    assert asks == {ROSA: "request_closed", WEN: "request_closed"}
+    assert not [m for m in provider.sent if m["key"] == "childcare.ask"]
 
 
 @pytest.mark.parametrize("change", [{"suspended": True}, {"trained": False}], ids=["suspended", "untrained"])

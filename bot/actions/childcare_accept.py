@@ -29,9 +29,9 @@ from datetime import timedelta
 from ..engine.model import ActionResult
 from ..services.childcare import (
     CALLED_OFF, COVERED, EXPIRED, JOB_PICKUP, asked_with_code, busy, code_in, codes_text, decide, first_name, last_asked,
-    is_helper, load, local, open_asks, pick, setting, tell, values,
+    is_helper, load, local, open_asks, pick, setting, still_looking, tell, values,
 )
-from ..services.childcare_dispatch import audit, covered_notices, save, still_looking, stop_jobs
+from ..services.childcare_dispatch import audit, covered_notices, save, stop_jobs
 from .base import Action
 
 

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 from ..engine.model import ActionResult
 from ..services.childcare import (
-    ACTIVE, CALLED_OFF, PICKED_UP, code_in, codes_text, decide, load, parent_requests, pick, settle,
+    ACTIVE, CALLED_OFF, PICKED_UP, code_in, codes_text, decide, load, parent_requests, pick, settle, still_looking,
 )
-from ..services.childcare_dispatch import call_off, save, still_looking
+from ..services.childcare_dispatch import call_off, save
 from .base import Action
 
 

@@ -14,8 +14,8 @@ Results: ``ok`` (expired), ``done`` (nothing to do).
 from __future__ import annotations
 
 from ..engine.model import ActionResult
-from ..services.childcare import EXPIRED, decide, load, tell, values
-from ..services.childcare_dispatch import audit, over_for_parent, save, still_looking, stop_jobs
+from ..services.childcare import EXPIRED, decide, load, still_looking, tell, values
+from ..services.childcare_dispatch import audit, over_for_parent, save, stop_jobs
 from .base import Action
 
 

@@ -13,8 +13,8 @@ Results: ``ok`` (escalated), ``done`` (picked up, over, or already escalated).
 from __future__ import annotations
 
 from ..engine.model import ActionResult
-from ..services.childcare import load
-from ..services.childcare_dispatch import escalate, has_helper, save, still_looking
+from ..services.childcare import load, still_looking
+from ..services.childcare_dispatch import escalate, has_helper, save
 from .base import Action
 
 

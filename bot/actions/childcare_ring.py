@@ -14,8 +14,8 @@ next. Results: ``ok`` (asked or escalated), ``done`` (nothing left to do).
 from __future__ import annotations
 
 from ..engine.model import ActionResult
-from ..services.childcare import load
-from ..services.childcare_dispatch import ring, save, still_looking
+from ..services.childcare import load, still_looking
+from ..services.childcare_dispatch import ring, save
 from .base import Action
 
 

@@ -108,8 +108,8 @@ def ask_refused(msg: Mapping[str, Any], rec: Mapping[str, Any] | None, store) ->
     request is covered, called off or over (nobody should rush out for it)."""
     if not is_helper(rec):
         return "not_vetted"
-    req = store.get_record(REQUEST, str(msg["request"])) if msg.get("request") else None
-    if req is not None and (req.get("status") not in (OPEN, ESCALATED) or req.get("helper")):
+    req = load(store, msg["request"]) if msg.get("request") else None
+    if req is not None and not still_looking(req):
         return "request_closed"
     return None
 
@@ -121,7 +121,7 @@ def news_refused(msg: Mapping[str, Any], rec: Mapping[str, Any] | None, store) -
     heard of the request (and an un-vetted one never learns the child's name)."""
     if not msg.get("request"):
         return None
-    req = store.get_record(REQUEST, str(msg["request"])) or {}
+    req = load(store, msg["request"]) or {}
     if req.get("helper") == msg["to"]:
         return None
     for row in store.list_outbound(to=msg["to"], limit=RECENT_TEXTS):
@@ -212,6 +212,11 @@ def merged(store, req: dict | None) -> dict | None:
 
 def load(store, req_id: str) -> dict | None:
     return merged(store, store.get_record(REQUEST, str(req_id)))
+
+
+def still_looking(req: Mapping[str, Any]) -> bool:
+    """Open for a YES: no helper yet and not over."""
+    return req.get("status") in (OPEN, ESCALATED) and not req.get("helper")
 
 
 def decide(ctx, req: Mapping[str, Any], by: str) -> bool:

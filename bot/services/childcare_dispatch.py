@@ -11,7 +11,7 @@ from typing import Any
 
 from ..engine.model import Audit, Send
 from .childcare import (
-    ACTIVE, CALLED_OFF, COVERED, ESCALATED, JOB_EXPIRE, JOB_PICKUP, JOB_RING, OPEN, REQUEST, coordinators,
+    ACTIVE, CALLED_OFF, COVERED, ESCALATED, JOB_EXPIRE, JOB_PICKUP, JOB_RING, REQUEST, coordinators,
     declined, first_name, next_ring, setting, tell, values,
 )
 
@@ -106,11 +106,6 @@ def still_asked(ctx, req: dict) -> list[str]:
 def over_for_parent(ctx, req: dict):
     """Wakes the parent's request conversation so its call-off question ends."""
     return ctx.emit(req["parent"], "childcare_over", request=req["id"])
-
-
-def still_looking(req: dict) -> bool:
-    """Open for a YES: no helper yet and not over."""
-    return req.get("status") in (OPEN, ESCALATED) and not req.get("helper")
 
 
 def has_helper(req: dict) -> bool:
