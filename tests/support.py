@@ -75,3 +75,20 @@ class CaptureSender:
 
         self.sent.append(dict(msg))
         return SendResult("sent", f"p{len(self.sent)}")
+
+
+class OutageSender:
+    """A provider down (HTTP 503) until ``until`` by ``clock``: the times each
+    message was tried, and what it took once it was back."""
+
+    def __init__(self, clock, until):
+        self.clock, self.until, self.tries, self.sent = clock, until, {}, []
+
+    def send(self, msg):
+        from bot.outbox import SendResult, TransientSendError
+
+        self.tries.setdefault(msg["id"], []).append(self.clock())
+        if self.clock() < self.until:
+            raise TransientSendError("HTTP 503: Service Unavailable")
+        self.sent.append(dict(msg))
+        return SendResult("sent", f"SM{msg['id']}")

@@ -9,7 +9,7 @@ from bot.engine.model import CounterIds
 from bot.outbox import OutboxWorker, PermanentSendError, SendResult, TransientSendError
 from bot.pipeline import Inbound, Pipeline
 from stores import available
-from support import NOW, PARENT, engine
+from support import NOW, PARENT, OutageSender, engine
 
 STORES = available()
 
@@ -226,19 +226,6 @@ def test_outbox_gives_up_after_its_tries_and_retry_window_and_keeps_the_reason(f
         clock.now += timedelta(seconds=5)
     rows = store.list_outbound(to=PARENT, status="failed")
     assert len(rows) == 2 and all((m.get("error") or "").startswith("gave up: 503") for m in rows)
-
-
-class OutageSender:
-    """The provider down (HTTP 503) until ``until``; the times each message was tried."""
-
-    def __init__(self, clock, until):
-        self.clock, self.until, self.tries = clock, until, {}
-
-    def send(self, msg):
-        self.tries.setdefault(msg["id"], []).append(self.clock())
-        if self.clock() < self.until:
-            raise TransientSendError("HTTP 503: Service Unavailable")
-        return SendResult("sent", f"SM{msg['id']}")
 
 
 @pytest.mark.parametrize("factory", STORES)

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.config import Config
-from bot.outbox import OutboxWorker, SendResult, TransientSendError
+from bot.outbox import OutboxWorker
 from bot.pipeline import Inbound
 from bot.runtime import build
 from bot.services.childcare import CLAIMED, REQUEST
 from bot.services.send_gates import SEND_GATES
 from stores import available
-from support import PARENT, ROOT, CaptureSender
+from support import PARENT, ROOT, CaptureSender, OutageSender
 from test_peer_service import PEER1, PEER2, PERSON, Texter, make as peer_line
 
 ROSA, WEN = "+14155551001", "+14155551002"
@@ -71,23 +71,10 @@ def test_a_helper_unvetted_after_the_ring_chose_them_never_gets_the_ask(factory,
     assert not [m for m in provider.sent if m["to"] == ROSA]  # nor the child's name in it
 
 
-class DownUntilTold:
-    """A provider whose API is down (HTTP 503) until ``up`` is set."""
-
-    def __init__(self):
-        self.up, self.sent = False, []
-
-    def send(self, msg):
-        if not self.up:
-            raise TransientSendError("HTTP 503: Service Unavailable")
-        self.sent.append(dict(msg))
-        return SendResult("sent", f"p{len(self.sent)}")
-
-
 @pytest.mark.parametrize("factory", available())
 def test_asks_held_up_by_an_outage_do_not_go_once_the_request_is_covered(factory, tmp_path):
-    provider = DownUntilTold()
     start = datetime.now(timezone.utc)
+    provider = OutageSender(lambda: rt.outbox.clock(), start + timedelta(minutes=30))
     rt, store = asked_for_childcare(factory, tmp_path, provider, clock=lambda: start)
     rt.outbox.run_once()  # the provider is down: every text waits for its retry
     assert {m["status"] for m in store.list_outbound()} == {"queued"}
@@ -95,8 +82,7 @@ def test_asks_held_up_by_an_outage_do_not_go_once_the_request_is_covered(factory
     rt.pipeline.inbound(Inbound("sms", "w1", WEN, f"YES {req['code']}"))  # Wen heard of it another way
     assert store.get_record(REQUEST, req["id"])["helper"] == WEN
 
-    provider.up = True
-    later = start + timedelta(hours=1)
+    later = start + timedelta(hours=1)  # the provider is back
     rt.outbox.clock = lambda: later
     while rt.outbox.run_once():
         pass
