@@ -9,6 +9,11 @@ get a message twice after a crash; never zero times.
 A send that fails for a reason that may pass is tried again with backoff for
 OUTBOX_RETRY_HOURS (24 by default), so a provider outage delays messages but
 does not drop them; a refusal (a 4xx: a landline, a bad number) fails at once.
+
+A person's texts on one channel leave in the order they were written: one
+whose earlier text is still waiting for a retry waits for that retry
+(``_wait_for_earlier``), so after an outage a parent never reads "Ana has
+arrived" before "Ana has not arrived yet".
 """
 from __future__ import annotations
 
@@ -22,6 +27,11 @@ log = logging.getLogger(__name__)
 
 OPT_OUT_LOCK_TIMEOUT = 5.0  # seconds; a step holds a contact's lock for far less
 DEFAULT_RETRY_FOR = 24 * 3600.0  # seconds a failing message keeps being tried (OUTBOX_RETRY_HOURS)
+# A person's latest texts looked through for an earlier one that has not gone
+# yet: a text behind more than this many newer ones is not waited for.
+ORDER_WINDOW = 10
+AFTER_EARLIER = timedelta(milliseconds=100)  # a waiting text comes due just after the one it waits for
+LEASED_RECHECK = timedelta(seconds=1)  # an earlier text being sent right now is looked at again this soon
 
 
 class TransientSendError(Exception):
@@ -124,11 +134,14 @@ class OutboxWorker:
         if tick is not None:
             tick()
         batch = self.store.lease_outbound(self.clock(), self.lease_seconds, limit)
+        leased = {msg["id"]: msg for msg in batch}  # leased, not yet handled (an earlier text may go first)
         for msg in batch:
-            self.deliver(msg)
+            if leased.pop(msg["id"], None) is not None:
+                self.deliver(msg, leased)
         return len(batch)
 
-    def deliver(self, msg: Mapping[str, Any]) -> None:
+    def deliver(self, msg: Mapping[str, Any], leased: dict | None = None) -> None:
+        """Send one leased message; ``leased``: the rest of its batch, not yet handled."""
         now = self.clock()
         attempts = int(msg.get("attempts") or 0) + 1
         contact = self.store.get_contact(msg["to"])
@@ -147,6 +160,12 @@ class OutboxWorker:
             self.store.mark_outbound(msg["id"], "blocked", now, attempts=attempts, error=f"blocked: {refused}",
                                      blocked=refused)
             log.info("outbox: message %s (%s) blocked: %s", msg["id"], msg.get("key"), refused)  # no number in logs
+            return
+        behind = self._wait_for_earlier(msg, now, leased or {})
+        if behind is not None:
+            until, waits_for = behind
+            self.store.mark_outbound(msg["id"], "queued", now, attempts=attempts - 1, retry_at=until,
+                                     waits_for=waits_for)
             return
         sender = self.senders.get(msg.get("channel") or "sms", self.fallback)
         wait = self._pace(sender, msg, now)
@@ -172,6 +191,44 @@ class OutboxWorker:
             prepared = {} if sent is msg else {"sent_text": sent.get("text"), "translation": sent.get("translation")}
             self.store.mark_outbound(msg["id"], result.status, now, **_merge(
                 {**prepared, **result.fields}, attempts=attempts, provider_id=result.provider_id))
+
+    def _wait_for_earlier(self, msg: Mapping[str, Any], now: datetime, leased: dict) -> tuple[datetime, dict] | None:
+        """(until when, what it waits for) when an earlier text to the same
+        person on the same channel has not gone yet; None: this one may go.
+
+        A retry must not let a later text overtake it. So a text waits for the
+        earlier one's next try. Once that try has happened and failed again
+        (the provider is still down, or that one text cannot go), this one is
+        tried too: one text that keeps failing holds the others back by one
+        backoff, not for the whole retry window. Waiting spends no attempt."""
+        earlier = self._earlier_unsent(msg)
+        if earlier is not None and earlier["id"] in leased:
+            # Leased in this same batch, behind this one (Redis leases by due
+            # time, and a retried text is due after a newer one): send it first.
+            self.deliver(leased.pop(earlier["id"]), leased)
+            earlier = self._earlier_unsent(msg)
+        if earlier is None:
+            return None
+        tries = int(earlier.get("attempts") or 0)
+        waits_for = {"id": earlier["id"], "tries": tries}
+        waited = msg.get("waits_for") or {}
+        if waited.get("id") == earlier["id"] and tries > int(waited.get("tries") or 0):
+            # It was tried since this one began waiting: this one goes now,
+            # and waits for its next try after that.
+            self.store.mark_outbound(msg["id"], "sending", now, waits_for=waits_for)
+            return None
+        if earlier["status"] == "sending":  # another worker has it (or had it and died: its lease runs out)
+            due = min(earlier.get("lease_until") or now, now + LEASED_RECHECK)
+        else:
+            due = earlier.get("retry_at") or now
+        return max(due, now) + AFTER_EARLIER, waits_for
+
+    def _earlier_unsent(self, msg: Mapping[str, Any]) -> dict | None:
+        """The latest text before ``msg`` to its person, on its channel, still queued or being sent."""
+        channel = msg.get("channel") or "sms"
+        earlier = [row for row in self.store.unsent_before(msg["to"], msg["id"], ORDER_WINDOW)
+                   if (row.get("channel") or "sms") == channel]
+        return earlier[-1] if earlier else None
 
     def _pace(self, sender, msg, now: datetime) -> float:
         pacing = getattr(sender, "pacing", None)

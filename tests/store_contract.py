@@ -277,6 +277,25 @@ class StoreContract:
         assert [m["id"] for m in store.list_outbound(limit=2)] == ["m3", "m4"]  # the newest two, oldest first
         assert [m["id"] for m in store.list_outbound(status="queued", limit=2)] == ["m3", "m4"]
 
+    def test_unsent_before_gives_a_persons_earlier_texts_still_to_go(self, store):
+        with store.transaction() as tx:
+            for i, to in enumerate([A, A, B, A, A, A]):
+                tx.add_outbound(msg(f"m{i}", to=to, channel="whatsapp" if i == 3 else "sms"))
+        store.mark_outbound("m1", "sent", T0, attempts=1)
+        store.lease_outbound(T0, lease_seconds=30, limit=1)  # m0 is being sent
+        store.mark_outbound("m3", "queued", T0, attempts=2, retry_at=T0 + timedelta(minutes=5), error="503")
+        got = store.unsent_before(A, "m5")
+        assert [(m["id"], m["status"], m["channel"], m["attempts"]) for m in got] == [
+            ("m0", "sending", "sms", 0), ("m3", "queued", "whatsapp", 2), ("m4", "queued", "sms", 0)]
+        assert got[0]["lease_until"] == T0 + timedelta(seconds=30) and got[0]["retry_at"] is None
+        assert got[1]["retry_at"] == T0 + timedelta(minutes=5)
+        assert set(got[0]) == {"id", "status", "channel", "attempts", "retry_at", "lease_until"}
+        assert [m["id"] for m in store.unsent_before(A, "m3")] == ["m0"]
+        assert store.unsent_before(A, "m0") == []
+        assert [m["id"] for m in store.unsent_before(A, "m5", limit=3)] == ["m3", "m4"]  # among A's newest 3
+        assert store.unsent_before(A, "m0", limit=3) == []  # not among them: nothing is looked for
+        assert store.unsent_before(B, "m5") == []  # another person's message
+
     def test_expired_lease_is_leased_again(self, store):
         store.add_outbound(msg("m1"))
         assert [m["id"] for m in store.lease_outbound(T0, lease_seconds=30)] == ["m1"]

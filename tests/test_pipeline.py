@@ -246,6 +246,67 @@ def test_a_provider_outage_of_hours_delays_messages_but_never_drops_them(factory
         assert tries[-1] - back <= timedelta(minutes=11)  # and soon after it ended
 
 
+class FailsFor:
+    """A provider that cannot take the messages in ``failing`` (each try: a
+    503) and sends everything else: the order it sent them in."""
+
+    def __init__(self, failing=()):
+        self.failing, self.sent = set(failing), []
+
+    def send(self, msg):
+        if msg["id"] in self.failing:
+            raise TransientSendError("HTTP 503: Service Unavailable")
+        self.sent.append(msg["id"])
+        return SendResult("sent", f"SM{msg['id']}")
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_a_retried_text_is_not_overtaken_by_a_later_one_to_the_same_person(factory, tmp_path):
+    store, clock, pipe = make(factory, tmp_path)
+    first = queued(store, pipe)  # welcome, then the menu
+    sender = FlakySender([TransientSendError("HTTP 503", retry_after=600)])  # one failed try, then back
+    worker = OutboxWorker(store, {"sms": sender}, clock)
+    worker.run_once()
+    assert sender.sent == []  # the menu waits for the welcome's retry, ten minutes on
+    clock.now += timedelta(minutes=1)
+    pipe.inbound(Inbound("sms", "SMlater", PARENT, "MENU"))  # a newer text, while the first still waits
+    for _ in range(12):
+        worker.run_once()
+        clock.now += timedelta(minutes=1)
+    rows = store.list_outbound(to=PARENT)
+    assert len(rows) > len(first) and {m["status"] for m in rows} == {"sent"}
+    assert sender.sent == [m["id"] for m in rows]  # in the order they were written
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_a_text_that_keeps_failing_holds_the_later_ones_back_by_one_retry_only(factory, tmp_path):
+    store, clock, pipe = make(factory, tmp_path)
+    welcome, menu = queued(store, pipe)
+    sender = FailsFor({welcome["id"]})  # that one text cannot go (the provider is fine)
+    worker = OutboxWorker(store, {"sms": sender}, clock, max_delay=300)
+    start = clock.now
+    while not sender.sent and clock.now - start < timedelta(hours=1):
+        worker.run_once()
+        clock.now += timedelta(seconds=30)
+    assert sender.sent == [menu["id"]]
+    assert clock.now - start <= timedelta(seconds=300 + 60)  # after the welcome's next try, not its 24 hours
+    assert {m["id"]: m["status"] for m in store.list_outbound(to=PARENT)} == {welcome["id"]: "queued",
+                                                                             menu["id"]: "sent"}
+
+
+@pytest.mark.parametrize("factory", STORES)
+def test_a_text_waiting_on_one_channel_does_not_hold_back_another(factory, tmp_path):
+    store, clock, pipe = make(factory, tmp_path)
+    welcome, menu = queued(store, pipe)  # by SMS
+    sms, whatsapp = FailsFor({welcome["id"], menu["id"]}), FailsFor()
+    worker = OutboxWorker(store, {"sms": sms, "whatsapp": whatsapp}, clock)
+    worker.run_once()
+    pipe.inbound(Inbound("whatsapp", "WAq", PARENT, "MENU"))
+    worker.run_once()
+    on_whatsapp = [m["id"] for m in store.list_outbound(to=PARENT) if m["channel"] == "whatsapp"]
+    assert on_whatsapp and whatsapp.sent == on_whatsapp
+
+
 @pytest.mark.parametrize("factory", STORES)
 def test_permanent_errors_fail_at_once_with_their_code(factory, tmp_path):
     store, clock, pipe = make(factory, tmp_path)

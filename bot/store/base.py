@@ -49,6 +49,9 @@ from ..engine.model import Session
 
 # what an erased text reads (data rights, retention)
 ERASED = "[erased]"
+#: an outbox message not yet handed to its provider (``unsent_before``), and the fields it reads
+UNSENT = frozenset({"queued", "sending"})
+UNSENT_FIELDS = ("id", "status", "channel", "attempts", "retry_at", "lease_until")
 
 
 class StoreConflict(RuntimeError):
@@ -178,6 +181,13 @@ class Store(Protocol):
 
     def list_outbound(self, to: str | None = None, status: str | None = None, limit: int = 1000) -> list[dict]:
         """The newest ``limit`` matching messages, oldest first."""
+
+    def unsent_before(self, to: str, msg_id: str, limit: int = 10) -> list[dict]:
+        """``to``'s messages written before ``msg_id`` and still 'queued' or
+        'sending', among their newest ``limit``, oldest first: each with id,
+        status, channel, attempts, retry_at and lease_until only (the outbox's
+        per-person order, read as each message is sent). Empty when ``msg_id``
+        is not among them."""
 
     # pacing (send rates shared by every worker process)
     def rate_wait(self, key: str, interval: float, now: datetime, burst: int = 1) -> float:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterator
 
 from ..engine.model import Session
-from .base import ERASED, pseudonymise, queue_then_drain, receive_then_lock, requeue_drains, unbatched
+from .base import ERASED, UNSENT, UNSENT_FIELDS, pseudonymise, queue_then_drain, receive_then_lock, requeue_drains, unbatched
 from .contacts import new_record
 from .rates import gcra
 
@@ -181,6 +181,14 @@ class MemoryStore:
         with self._lock:
             rows = [m for m in self.outbox if (to is None or m["to"] == to) and (status is None or m["status"] == status)]
             return [copy.deepcopy(m) for m in rows[-limit:]] if limit else []
+
+    def unsent_before(self, to: str, msg_id: str, limit: int = 10) -> list[dict]:
+        with self._lock:
+            latest = [m for m in self.outbox if m["to"] == to][-limit:] if limit else []
+        ids = [m["id"] for m in latest]
+        if msg_id not in ids:
+            return []
+        return [{k: m.get(k) for k in UNSENT_FIELDS} for m in latest[:ids.index(msg_id)] if m["status"] in UNSENT]
 
     # ------------------------------------------------------------ inbound
     def record_inbound(self, channel: str, provider_id: str, contact: str, text: str,

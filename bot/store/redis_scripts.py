@@ -175,6 +175,26 @@ end
 return 1
 """
 
+# KEYS: a person's outbox index. ARGV: a message id, how many of the person's
+# newest messages to look through, the message key prefix. Those written
+# before that message and still queued or being sent, newest first, each as
+# {id, status, channel, attempts, retry_at, lease_until} (JSON values; nil
+# when unset); none when the message is not among the newest.
+UNSENT_BEFORE = """
+local out, found = {}, false
+for _, id in ipairs(redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)) do
+  if found then
+    local f = redis.call('HMGET', ARGV[3] .. id, 'status', 'channel', 'attempts', 'retry_at', 'lease_until')
+    if f[1] == '"queued"' or f[1] == '"sending"' then
+      table.insert(out, {id, f[1], f[2], f[3], f[4], f[5]})
+    end
+  elseif id == ARGV[1] then
+    found = true
+  end
+end
+return out
+"""
+
 # KEYS: the contact's lock, pending zset, inbound hash, contact, session.
 # ARGV: token, ttl ms. Takes the lock (or returns nil) and, in the same round
 # trip, loads what the step holding it reads first: its pending messages, the

@@ -123,6 +123,7 @@ class RedisStore(RedisContactLock, RedisBatching, RedisOutbox):
         self._claim_and_take_timers = lua.LuaScript(self._pooled, lua.CLAIM_AND_TAKE_TIMERS)
         self._lease_outbound = lua.LuaScript(self._pooled, lua.LEASE_OUTBOUND)
         self._mark_outbound = lua.LuaScript(self._pooled, lua.MARK_OUTBOUND)
+        self._unsent_before = lua.LuaScript(self._pooled, lua.UNSENT_BEFORE)
         self._release_lock = lua.LuaScript(self._pooled, lua.RELEASE_LOCK)
         self._rate_wait = lua.LuaScript(self._pooled, lua.RATE_WAIT)
         self._lock_and_load = lua.LuaScript(self._pooled, lua.LOCK_AND_LOAD)

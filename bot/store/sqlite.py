@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..engine.model import Session
-from .base import ERASED, pseudonymise, queue_then_drain, receive_then_lock, requeue_drains, unbatched
+from .base import ERASED, UNSENT, pseudonymise, queue_then_drain, receive_then_lock, requeue_drains, unbatched
 from .contacts import new_record
 from .rates import gcra
 from .sqlite_schema import SCHEMA, SCHEMA_VERSION, dt, dumps, index_value, loads, ts
@@ -312,6 +312,16 @@ class SQLiteStore:
                "ORDER BY rowid DESC LIMIT ?")
         rows = self._read().execute(sql, (*args, limit)).fetchall()
         return [self._outbox_row(r) for r in reversed(rows)]  # the newest ``limit``, oldest first
+
+    def unsent_before(self, to: str, msg_id: str, limit: int = 10) -> list[dict]:
+        # The columns only, no JSON: this runs for every message sent.
+        rows = self._read().execute('SELECT id, status, channel, attempts, retry_at, lease_until FROM outbox '
+                                    'WHERE "to" = ? ORDER BY rowid DESC LIMIT ?', (to, limit)).fetchall()
+        ids = [r[0] for r in rows]
+        if msg_id not in ids:
+            return []
+        return [{"id": r[0], "status": r[1], "channel": r[2], "attempts": r[3], "retry_at": dt(r[4]),
+                 "lease_until": dt(r[5])} for r in reversed(rows[ids.index(msg_id) + 1:]) if r[1] in UNSENT]
 
     # ------------------------------------------------------------ inbound
     def record_inbound(self, channel: str, provider_id: str, contact: str, text: str,
