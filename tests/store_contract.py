@@ -707,6 +707,24 @@ class StoreContract:
         t.join()
         assert order == [("first",), ("second", 1, [1])]
 
+    def test_a_last_step_that_fails_leaves_its_message_pending_and_the_lock_free(self, store):
+        with pytest.raises(RuntimeError):
+            with store.receive("sms", "SM1", A, "hi", T0) as seq:
+                store.release_with_commit(A)  # this step was to free the lock with its commit
+                with store.transaction() as tx:
+                    tx.mark_inbound_done(A, seq)
+                    tx.upsert_contact(A, lang="en")
+                    raise RuntimeError("the step broke before its commit")
+        assert [r["seq"] for r in store.pending_inbound(A)] == [1] and store.get_contact(A) is None
+        with store.receive("sms", "SM2", A, "again", T0, timeout=0.5) as seq:  # free for the next one
+            assert seq == 2
+            store.release_with_commit(A)
+            with store.transaction() as tx:
+                tx.mark_inbound_done(A, 1)
+                tx.mark_inbound_done(A, 2)
+        with store.contact_lock(A, timeout=0.5):  # and freed by that commit, or after it
+            assert store.pending_inbound(A) == []
+
     def test_reads_inside_the_lock_see_a_commit_made_inside_it(self, store):
         with store.transaction() as tx:
             tx.upsert_contact(A, name="Ana")

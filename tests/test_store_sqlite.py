@@ -75,6 +75,53 @@ def test_two_processes_share_one_file(tmp_path):
         first.close()
 
 
+def test_a_hold_frees_the_lock_for_other_processes_with_its_last_commit(tmp_path):
+    """The step that marks the last message handled deletes the lock row in
+    its own transaction (no write of its own to release it), and a receive
+    whose contact is free takes the row as it records."""
+    path = str(tmp_path / "shared.db")
+    here, other = SQLiteStore(path), SQLiteStore(path)  # two processes' stores on one file
+    try:
+        with here.receive("sms", "SM1", "+14155550001", "hi", T0) as seq:
+            assert other.pending_inbound("+14155550001")[0]["seq"] == seq == 1  # recorded before the step
+            with pytest.raises(TimeoutError):
+                with other.contact_lock("+14155550001", timeout=0.05):
+                    pass
+            here.release_with_commit("+14155550001")
+            with here.transaction() as tx:
+                tx.mark_inbound_done("+14155550001", seq)
+            with other.contact_lock("+14155550001", timeout=0.05):  # the commit freed it
+                pass
+        with other.contact_lock("+14155550001", timeout=0.05):
+            pass
+        with here.receive("sms", "SM2", "+14155550002", "hi", T0):  # a hold with no such step
+            pass
+        with other.contact_lock("+14155550002", timeout=0.05):  # freed as the block ends
+            pass
+    finally:
+        here.close()
+        other.close()
+
+
+def test_a_message_takes_two_write_transactions(tmp_path):
+    """Record + lock, then the step + release: each write transaction is a
+    commit and its pages in the WAL (bench/pipeline.py)."""
+    from bot.conversation import Conductor
+    from bot.pipeline import Inbound, Pipeline
+    from support import CounterIds, engine
+
+    store = SQLiteStore(tmp_path / "vecina.db")
+    try:
+        pipe = Pipeline(store, Conductor(engine(), store, CounterIds()), lambda: T0)
+        pipe.inbound(Inbound("sms", "SM1", "+14155550001", "hello"))
+        statements = []
+        store._conn().set_trace_callback(statements.append)
+        assert pipe.inbound(Inbound("sms", "SM2", "+14155550001", "MENU")).sent
+        assert statements.count("BEGIN IMMEDIATE") == 2
+    finally:
+        store.close()
+
+
 def test_default_path_and_schema_version(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     store = SQLiteStore()

@@ -8,8 +8,13 @@
 * :meth:`transaction` yields the store itself: on the calling thread every
   store method then runs inside that one transaction (nested calls join it).
 * ``contact_lock`` = an in-process lock per contact plus a row in ``locks``
-  (owner token + expiry) so other processes wait too. A lock left by a dead
-  process expires after ``lock_ttl`` seconds.
+  (owner token + expiry) so other processes wait too (``sqlite_lock.py``).
+
+Rows that are rewritten are updated in place (``ON CONFLICT … DO UPDATE``),
+not replaced: ``INSERT OR REPLACE`` deletes the row and adds it under a new
+rowid, writing its old page, its new one and its primary-key index, and every
+page a commit touches goes to the WAL (and later, by a checkpoint, to the
+file). Every message step rewrites its contact and session.
 
 Datetimes in columns are UTC ISO strings (sortable); inside JSON data they keep
 their offset. Both come back timezone-aware.
@@ -27,12 +32,14 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..engine.model import Session
-from .base import ERASED, UNSENT, pseudonymise, queue_then_drain, receive_then_lock, requeue_drains, unbatched
+from .base import ERASED, UNSENT, pseudonymise, queue_then_drain, requeue_drains, unbatched
 from .contacts import new_record
 from .rates import gcra
+from .sqlite_lock import SQLiteContactLock, lock_name
 from .sqlite_schema import SCHEMA, SCHEMA_VERSION, dt, dumps, index_value, loads, ts
 
 DEFAULT_PATH = "var/vecina.db"
+WAL_CHECKPOINT_PAGES = 4000  # of 4 KB
 _OUTBOX_COLS = "data, status, lease_until, attempts, retry_at"
 
 
@@ -41,7 +48,7 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteContactLock):
     def __init__(self, path: str | Path = DEFAULT_PATH, busy_timeout: float = 5.0, busy_limit: float = 60.0,
                  lock_ttl: float = 120.0):
         self.path = str(path)
@@ -70,6 +77,14 @@ class SQLiteStore:
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             self._retry(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
             conn.execute("PRAGMA synchronous = NORMAL")
+            # A checkpoint (the WAL copied into the file, then fsync) once the
+            # WAL holds 16 MB, not SQLite's 4 MB: each costs ~10 ms of fsync
+            # whatever its size, and a message writes ~17 pages (70 KB) to
+            # the WAL, so the default's checkpoint every ~60 messages took a
+            # fifth of a message's time (bench/pipeline.py: +7%). After one,
+            # a WAL that grew past 64 MB (a long reader held it) is cut back.
+            conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+            conn.execute("PRAGMA journal_size_limit = 67108864")
             self._local.conn = conn
             self._local.depth = 0
             with self._conns_guard:
@@ -128,16 +143,19 @@ class SQLiteStore:
             yield conn
         except BaseException:
             local.depth = 0
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            self._rollback(conn)
             raise
         local.depth = 0
         try:
             self._retry(lambda: conn.execute("COMMIT"))
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            self._rollback(conn)
             raise
+
+    def _rollback(self, conn: sqlite3.Connection) -> None:
+        self._local.released = None  # a lock row deleted in this transaction is back (sqlite_lock.py)
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
 
     def _read(self) -> sqlite3.Connection:
         return self._conn()
@@ -154,42 +172,6 @@ class SQLiteStore:
         except sqlite3.Error:
             return False
 
-    @contextmanager
-    def contact_lock(self, contact_id: str, timeout: float = 10.0) -> Iterator[None]:
-        if getattr(self._local, "depth", 0):
-            raise RuntimeError("take contact_lock before opening a transaction, not inside one")
-        deadline = time.monotonic() + max(timeout, 0)
-        with self._thread_locks_guard:
-            tlock = self._thread_locks.setdefault(contact_id, threading.Lock())
-        if not tlock.acquire(timeout=max(timeout, 0)):
-            raise TimeoutError(f"contact {contact_id} is locked")
-        try:
-            name, token = f"contact:{contact_id}", uuid.uuid4().hex
-            delay = 0.005
-            while not self._try_lock(name, token):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"contact {contact_id} is locked by another process")
-                time.sleep(min(delay * (0.5 + random.random()), left))
-                delay = min(delay * 2, 0.1)
-            try:
-                yield
-            finally:
-                with self._write() as c:
-                    c.execute("DELETE FROM locks WHERE name = ? AND owner = ?", (name, token))
-        finally:
-            tlock.release()
-
-    def _try_lock(self, name: str, token: str) -> bool:
-        with self._write() as c:
-            now = time.time()
-            row = c.execute("SELECT expires FROM locks WHERE name = ?", (name,)).fetchone()
-            if row is not None and row[0] > now:
-                return False
-            c.execute("INSERT OR REPLACE INTO locks (name, owner, expires) VALUES (?, ?, ?)",
-                      (name, token, now + self.lock_ttl))
-            return True
-
     # ------------------------------------------------------------ contacts
     def get_contact(self, contact_id: str) -> dict | None:
         row = self._read().execute("SELECT data FROM contacts WHERE id = ?", (contact_id,)).fetchone()
@@ -200,10 +182,12 @@ class SQLiteStore:
             row = c.execute("SELECT data FROM contacts WHERE id = ?", (contact_id,)).fetchone()
             rec = loads(row[0]) if row else new_record(contact_id)
             rec.update(changes)
-            c.execute("INSERT OR REPLACE INTO contacts (id, data) VALUES (?, ?)", (contact_id, dumps(rec)))
-            c.execute("DELETE FROM contact_roles WHERE contact = ?", (contact_id,))
-            c.executemany("INSERT OR IGNORE INTO contact_roles (role, contact) VALUES (?, ?)",
-                          [(str(r), contact_id) for r in rec.get("roles") or ()])
+            c.execute("INSERT INTO contacts (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+                      (contact_id, dumps(rec)))
+            if row is None or "roles" in changes:  # every step saves its contact: most change no role
+                c.execute("DELETE FROM contact_roles WHERE contact = ?", (contact_id,))
+                c.executemany("INSERT OR IGNORE INTO contact_roles (role, contact) VALUES (?, ?)",
+                              [(str(r), contact_id) for r in rec.get("roles") or ()])
             return loads(dumps(rec))
 
     def list_contacts(self, role: str | None = None) -> list[dict]:
@@ -220,6 +204,7 @@ class SQLiteStore:
             for sql in ("DELETE FROM contact_roles WHERE contact = ?", "DELETE FROM sessions WHERE contact = ?",
                         "DELETE FROM timers WHERE contact = ?", "DELETE FROM inbound WHERE contact = ?"):
                 c.execute(sql, (contact_id,))
+            c.execute("DELETE FROM locks WHERE name = ?", (lock_name(contact_id),))  # it names them
             return c.execute("DELETE FROM contacts WHERE id = ?", (contact_id,)).rowcount > 0
 
     # ------------------------------------------------------------ sessions
@@ -229,13 +214,16 @@ class SQLiteStore:
 
     def save_session(self, session: Session) -> None:
         with self._write() as c:
-            c.execute("INSERT OR REPLACE INTO sessions (contact, data) VALUES (?, ?)",
+            c.execute("INSERT INTO sessions (contact, data) VALUES (?, ?) "
+                      "ON CONFLICT (contact) DO UPDATE SET data = excluded.data",
                       (session.contact, dumps(session.to_dict())))
 
     # ------------------------------------------------------------ timers
     def add_timer(self, timer_id: str, contact: str, at: datetime, event: str, data: dict) -> None:
         with self._write() as c:
-            c.execute("INSERT OR REPLACE INTO timers (id, contact, at, event, data) VALUES (?, ?, ?, ?, ?)",
+            c.execute("INSERT INTO timers (id, contact, at, event, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) "
+                      "DO UPDATE SET contact = excluded.contact, at = excluded.at, event = excluded.event, "
+                      "data = excluded.data",
                       (timer_id, contact, ts(at), event, dumps(dict(data))))
 
     def cancel_timer(self, timer_id: str) -> None:
@@ -337,22 +325,15 @@ class SQLiteStore:
                       (channel, provider_id, contact, seq, text, ts(received_at), dumps(meta or {})))
             return seq
 
-    def receive(self, channel: str, provider_id: str, contact: str, text: str, received_at: datetime,
-                meta: dict | None = None, timeout: float = 10.0):
-        return receive_then_lock(self, channel, provider_id, contact, text, received_at, meta, timeout)
-
     def queue_inbound(self, channel: str, provider_id: str, contact: str, text: str, received_at: datetime,
                       meta: dict | None = None) -> int | None:
         return queue_then_drain(self, channel, provider_id, contact, text, received_at, meta)
 
     def requeue_stranded_inbound(self, now: datetime) -> int:
         # the partial index holds only pending rows: the sweep never walks the whole log
-        rows = self._read().execute("SELECT DISTINCT contact FROM inbound INDEXED BY inbound_undone WHERE done = 0 "
+        rows = self._read().execute("SELECT DISTINCT contact FROM inbound INDEXED BY inbound_waiting WHERE done = 0 "
                                     "ORDER BY contact").fetchall()
         return requeue_drains(self, [r[0] for r in rows], now)
-
-    def release_with_commit(self, contact: str) -> None:
-        pass  # the lock is released by the context manager (no round trip to save)
 
     def step_batch(self, contacts):
         return unbatched(contacts)  # each step commits on its own (no round trips to save)
@@ -367,6 +348,7 @@ class SQLiteStore:
     def mark_inbound_done(self, contact: str, seq: int) -> None:
         with self._write() as c:
             c.execute("UPDATE inbound SET done = 1 WHERE contact = ? AND seq = ?", (contact, seq))
+            self._release_in(c, contact)
 
     # ------------------------------------------------------------ records
     def add_record(self, kind: str, data: dict) -> None:
@@ -375,7 +357,8 @@ class SQLiteStore:
 
     def put_record(self, kind: str, record_id: str, data: dict) -> None:
         with self._write() as c:
-            c.execute("INSERT OR REPLACE INTO records (kind, id, data) VALUES (?, ?, ?)",
+            c.execute("INSERT INTO records (kind, id, data) VALUES (?, ?, ?) "
+                      "ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data",
                       (kind, record_id, dumps(dict(data))))
             c.execute("DELETE FROM record_index WHERE kind = ? AND id = ?", (kind, record_id))
             index = [(kind, str(f), v, record_id) for f, value in data.items()
@@ -404,7 +387,8 @@ class SQLiteStore:
             row = c.execute("SELECT tat FROM rates WHERE key = ?", (key,)).fetchone()
             wait, tat = gcra(row[0] if row else None, now.timestamp(), interval, burst)
             if not wait:
-                c.execute("INSERT OR REPLACE INTO rates (key, tat) VALUES (?, ?)", (key, tat))
+                c.execute("INSERT INTO rates (key, tat) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
+                          (key, tat))
             return wait
 
     def claim(self, kind: str, record_id: str, claimer: str) -> bool:

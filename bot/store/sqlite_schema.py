@@ -5,10 +5,13 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from ..engine.model import decode_value, encode_value
+from ..engine.model import decode_json, json_default
 
 SCHEMA_VERSION = 1
 
+# inbound_waiting holds the pending messages only (a handled one leaves it):
+# pending_inbound and the stranded-drain sweep never walk a contact's whole
+# log, and a message costs one index entry, not one per index kept forever.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS contacts (id TEXT PRIMARY KEY, data TEXT NOT NULL);
@@ -21,8 +24,9 @@ CREATE TABLE IF NOT EXISTS inbound (
     text TEXT NOT NULL, received_at TEXT NOT NULL, meta TEXT NOT NULL, done INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (channel, provider_id));
 CREATE UNIQUE INDEX IF NOT EXISTS inbound_contact_seq ON inbound (contact, seq);
-CREATE INDEX IF NOT EXISTS inbound_pending ON inbound (contact, done, seq);
-CREATE INDEX IF NOT EXISTS inbound_undone ON inbound (contact) WHERE done = 0;
+DROP INDEX IF EXISTS inbound_pending;
+DROP INDEX IF EXISTS inbound_undone;
+CREATE INDEX IF NOT EXISTS inbound_waiting ON inbound (contact, seq) WHERE done = 0;
 CREATE TABLE IF NOT EXISTS timers (
     id TEXT PRIMARY KEY, contact TEXT NOT NULL, at TEXT NOT NULL, event TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS timers_at ON timers (at, id);
@@ -47,16 +51,18 @@ CREATE TABLE IF NOT EXISTS locks (name TEXT PRIMARY KEY, owner TEXT NOT NULL, ex
 """
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode  # made once
+# Made once; datetimes and Decimals are tagged by the C encoder's ``default``
+# hook and the decoder's ``object_hook``, not by a Python walk over every value.
+_encode = json.JSONEncoder(default=json_default, ensure_ascii=False, separators=(",", ":")).encode
 
 
 def dumps(value: Any) -> str:
     """JSON with datetimes and Decimals tagged (as Session.to_dict does)."""
-    return _encode(encode_value(value))
+    return _encode(value)
 
 
 def loads(text: str | None) -> Any:
-    return None if text is None else decode_value(json.loads(text))
+    return None if text is None else decode_json(text)
 
 
 def ts(value: datetime | None) -> str | None:
