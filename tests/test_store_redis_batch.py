@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 from bot.conversation import Conductor
 from bot.engine.model import CounterIds
 from bot.pipeline import Inbound, Pipeline
+from bot.store.redis_batch import SEND_EVERY
 from store_contract import A, B
 from support import NOW, engine
 from test_store_redis import CountingConnection, count_round_trips, raw  # noqa: F401 - raw is a fixture
@@ -41,9 +43,17 @@ def test_a_round_of_twenty_drains_takes_a_few_round_trips_not_two_each(raw):
     count_round_trips(store)
     CountingConnection.sent.clear()  # what earlier tests' stores sent
     sent = pipe.fire_due()
-    # claim with the timers' data, lock + load all, commits + releases, and the
-    # next empty claim (the pipelines call their scripts by EVALSHA: no SCRIPT EXISTS first)
-    assert len(round_trips()) == 4
+    writes = [b"".join(c) for c in round_trips()]
+    apply, release = store._apply.sha.encode(), store._release_lock.sha.encode()
+    assert sum(w.count(apply) for w in writes) == len(PEOPLE)  # a commit each
+    # the claim with the timers' data, lock + load all, the commits in a few
+    # writes (Redis runs them while the worker steps the next contacts; their
+    # replies are read at the end), the releases, and the next empty claim:
+    # a handful of writes, not two a message (the pipelines call their
+    # scripts by EVALSHA: no SCRIPT EXISTS first)
+    assert len(writes) == 2 + len(PEOPLE) // SEND_EVERY + 2
+    last = writes[-2]  # the releases go after the last commit
+    assert last.count(release) == len(PEOPLE) and last.rindex(apply) < last.index(release)
     assert sorted(m["to"] for m in sent) == sorted(PEOPLE)
     for who in PEOPLE:
         assert store.get_session(who).state == "menu"
@@ -70,7 +80,8 @@ def test_a_commit_waits_in_the_batch_but_every_read_after_it_sees_it(raw):
             with store.transaction() as tx:
                 tx.put_record("note", "n1", {"id": "n1", "by": A})
                 tx.upsert_contact(B, area="north")  # A's step writes B's record
-        assert raw.conn.hget(store.keys.records("note"), "n1") is None  # not sent yet
+        # not written yet: a batch's commits go SEND_EVERY at a time, or before a read
+        assert raw.conn.hget(store.keys.records("note"), "n1") is None
         with store.contact_lock(B):
             # B's own read goes after A's commit: B's record as A left it, not as loaded with B's lock
             assert store.get_record("note", "n1") == {"id": "n1", "by": A}
@@ -212,3 +223,52 @@ def test_when_a_contacts_first_batched_step_is_refused_its_later_ones_are_too_an
     store.close()
     other.close()
     one_by_one.close()
+
+
+class MidRound(Conductor):
+    """Calls ``hit(store)`` once, as the round's ``at``-th step begins."""
+
+    at, hit, steps = 0, None, 0
+
+    def message(self, contact_id, text, now, **kw):
+        type(self).steps += 1
+        if type(self).steps == self.at:
+            type(self).hit(self.store)
+        return super().message(contact_id, text, now, **kw)
+
+
+def test_a_round_whose_commits_find_the_scripts_gone_steps_those_contacts_again(raw):
+    store = raw.store()
+    pipe = worker_line(store, MidRound)
+    queue_all(pipe, PEOPLE, "hello", "a")
+    pipe.fire_due()
+    queue_all(pipe, PEOPLE, "MENU", "b")
+    MidRound.at, MidRound.steps = 3, 0  # locks loaded, two commits sent, then Redis loses its scripts
+    MidRound.hit = lambda _store: raw.conn.script_flush()
+    sent = pipe.fire_due()
+    assert sorted(m["to"] for m in sent) == sorted(PEOPLE)  # everyone answered once
+    assert MidRound.steps > len(PEOPLE)  # the commits that found no script were refused and stepped again
+    for who in PEOPLE:
+        assert [m["key"] for m in store.list_outbound(to=who)].count("main.menu") == 2
+        assert store.pending_inbound(who) == [] and not raw.conn.exists(store.keys.lock(who))
+    store.close()
+
+
+def test_a_round_that_loses_its_connection_loses_no_message_and_answers_none_twice(raw):
+    store = raw.store(lock_ttl=0.3)
+    now = [NOW]
+    pipe = Pipeline(store, MidRound(engine(), store, CounterIds()), lambda: now[0], defer=True, lock_timeout=0.05)
+    queue_all(pipe, PEOPLE, "hello", "a")
+    pipe.fire_due()
+    queue_all(pipe, PEOPLE, "MENU", "b")
+    MidRound.at, MidRound.steps = SEND_EVERY + 2, 0  # some commits written, then the connection drops
+    MidRound.hit = lambda s: s._local.round.stream.conn.disconnect()
+    pipe.fire_due()  # the round's later writes fail: its contacts are put back, their locks lapse
+    time.sleep(0.4)
+    now[0] += timedelta(minutes=5)
+    pipe.fire_due()
+    for who in PEOPLE:
+        assert [m["key"] for m in store.list_outbound(to=who)].count("main.menu") == 2  # once each
+        assert store.get_contact(who)["last_seq"] == 2 and store.pending_inbound(who) == []
+        assert not raw.conn.exists(store.keys.lock(who))
+    store.close()
