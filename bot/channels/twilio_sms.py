@@ -18,10 +18,12 @@ import logging
 import re
 import sqlite3
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, request
 from twilio.request_validator import (SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator, compare,
                                       get_signature_algorithm)
+from werkzeug.datastructures import ImmutableMultiDict
 
 from ..members import MemberError, normalise_number
 from ..pipeline import Inbound
@@ -77,13 +79,26 @@ def signed_url() -> str:
     return public.rstrip("/") + request.path + (f"?{query}" if query else "")
 
 
-def _signature_ok() -> bool:
+def _form() -> ImmutableMultiDict:
+    """The POST's fields. Twilio's urlencoded bodies are parsed here as
+    werkzeug's form parser parses them (``parse_qsl``, blank values kept),
+    from the body read once within MAX_CONTENT_LENGTH (413 past it): werkzeug
+    spends ~45 µs a request setting up streams and a parser around the ~10 µs
+    of parsing, a tenth of what the whole webhook costs. Other bodies go
+    through ``request.form``."""
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return request.form
+    body = request.get_data(cache=True).decode("utf-8", "replace")
+    return ImmutableMultiDict(parse_qsl(body, keep_blank_values=True, errors="replace"))
+
+
+def _signature_ok(form) -> bool:
     token = _rt().cfg.twilio_auth_token
     signature = request.headers.get(SIGNATURE_HEADER)
     if not token or not signature:
         return False
     algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
-    url, form, validator = signed_url(), request.form, RequestValidator(token)
+    url, validator = signed_url(), RequestValidator(token)
     try:
         # The URL exactly as Twilio signed it, first: one HMAC for a genuine
         # request. Only a mismatch (or a JSON body's bodySHA256) goes through
@@ -112,9 +127,9 @@ def parse_address(raw: str | None, region: str) -> tuple[str, bool] | None:
 
 @bp.post("/sms/twilio")
 def inbound():
-    if not _signature_ok():
+    form = _form()
+    if not _signature_ok(form):
         return _plain("forbidden: bad or missing X-Twilio-Signature", 403)
-    form = request.form
     sid, sender, body = form.get("MessageSid"), form.get("From"), form.get("Body")
     if not sid or not sender or body is None:
         return _plain("MessageSid, From and Body are required", 400)
@@ -144,9 +159,9 @@ def _find_sent(store, number: str, sid: str) -> dict | None:
 
 @bp.post("/sms/twilio/status")
 def status():
-    if not _signature_ok():
+    form = _form()
+    if not _signature_ok(form):
         return _plain("forbidden: bad or missing X-Twilio-Signature", 403)
-    form = request.form
     sid = form.get("MessageSid") or ""
     state = (form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
     error_code = (form.get("ErrorCode") or "").strip() or None
