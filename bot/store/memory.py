@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any, Iterator
 
 from ..engine.model import Session
-from .base import ERASED, UNSENT, UNSENT_FIELDS, pseudonymise, queue_then_drain, receive_then_lock, requeue_drains, unbatched
+from .base import (ERASED, UNSENT, UNSENT_FIELDS, pseudonymise, queue_then_drain, receive_then_lock, requeue_drains,
+                   unbatched)
 from .contacts import new_record
 from .rates import gcra
 

@@ -6,11 +6,12 @@ then commit. On this machine a round trip costs the worker more CPU than the
 step itself (system calls, redis-py's packing and parsing), so a worker whose
 backlog is many contacts' messages spends most of its time on them. A batch
 locks and loads every contact of the round in one pipeline, then runs the
-steps. Each step's commit (its own ``APPLY`` script, so each step is still
-all or nothing) is written to the round's connection as the step ends, and
-its reply is read later: Redis runs one step's commit while the worker runs
-the next step, on the machine's other core, instead of the worker waiting for
-all of them at the round's end. The locks' releases follow the last commit.
+steps. The steps' commits (each its own ``APPLY`` script, so each step is
+still all or nothing) are written to the round's connection as steps end, a
+few at a time, and their replies read later: Redis runs those commits while
+the worker runs the next steps, on the machine's other core, instead of the
+worker waiting for all of them at the round's end. The locks' releases
+follow the last commit.
 
 What keeps that as safe as stepping one by one:
 
@@ -70,9 +71,10 @@ SEND_EVERY = 16  # commits written together: each write wakes Redis (measured: 8
 
 
 class _Stream:
-    """Scripts written to one connection of the pool as they come, their
-    replies read later, in order (``replies``). A connection that failed
-    takes every reply not read yet with it: those come back as the error."""
+    """Scripts written to one connection of the pool, ``SEND_EVERY`` at a
+    time, their replies read later, in order (``replies``). A connection that
+    failed takes every reply not read yet with it: those come back as the
+    error."""
 
     def __init__(self, pool):
         self.pool = pool
@@ -246,7 +248,8 @@ class RedisBatching:
         (the round's end), release the round's locks after them."""
         stream = round_.stream
         if release:
-            stream.send([(self._release_lock, [self.keys.lock(c)], [t], _Release(c, t)) for c, t in round_.held.items()])
+            stream.send([(self._release_lock, [self.keys.lock(c)], [t], _Release(c, t))
+                         for c, t in round_.held.items()])
         refused_claims: list = []
         unreleased: list = []
         for what, reply in stream.replies():

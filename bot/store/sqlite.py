@@ -182,8 +182,8 @@ class SQLiteStore(SQLiteContactLock):
             row = c.execute("SELECT data FROM contacts WHERE id = ?", (contact_id,)).fetchone()
             rec = loads(row[0]) if row else new_record(contact_id)
             rec.update(changes)
-            c.execute("INSERT INTO contacts (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
-                      (contact_id, dumps(rec)))
+            c.execute("INSERT INTO contacts (id, data) VALUES (?, ?) "
+                      "ON CONFLICT (id) DO UPDATE SET data = excluded.data", (contact_id, dumps(rec)))
             if row is None or "roles" in changes:  # every step saves its contact: most change no role
                 c.execute("DELETE FROM contact_roles WHERE contact = ?", (contact_id,))
                 c.executemany("INSERT OR IGNORE INTO contact_roles (role, contact) VALUES (?, ?)",
@@ -387,8 +387,8 @@ class SQLiteStore(SQLiteContactLock):
             row = c.execute("SELECT tat FROM rates WHERE key = ?", (key,)).fetchone()
             wait, tat = gcra(row[0] if row else None, now.timestamp(), interval, burst)
             if not wait:
-                c.execute("INSERT INTO rates (key, tat) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
-                          (key, tat))
+                c.execute("INSERT INTO rates (key, tat) VALUES (?, ?) "
+                          "ON CONFLICT (key) DO UPDATE SET tat = excluded.tat", (key, tat))
             return wait
 
     def claim(self, kind: str, record_id: str, claimer: str) -> bool:
