@@ -210,13 +210,13 @@ class SQLiteStore(SQLiteContactLock):
     # ------------------------------------------------------------ sessions
     def get_session(self, contact_id: str) -> Session | None:
         row = self._read().execute("SELECT data FROM sessions WHERE contact = ?", (contact_id,)).fetchone()
-        return Session.from_dict(loads(row[0])) if row else None
+        return Session.from_json(row[0]) if row else None
 
     def save_session(self, session: Session) -> None:
         with self._write() as c:
             c.execute("INSERT INTO sessions (contact, data) VALUES (?, ?) "
                       "ON CONFLICT (contact) DO UPDATE SET data = excluded.data",
-                      (session.contact, dumps(session.to_dict())))
+                      (session.contact, session.to_json()))
 
     # ------------------------------------------------------------ timers
     def add_timer(self, timer_id: str, contact: str, at: datetime, event: str, data: dict) -> None:
