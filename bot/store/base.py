@@ -247,6 +247,15 @@ class Store(Protocol):
         it changed."""
 
 
+def unsent_among(newest: list[dict], msg_id: str) -> list[dict]:
+    """:meth:`Store.unsent_before` from a person's newest messages (oldest
+    first, each with the ``UNSENT_FIELDS``): those before ``msg_id`` still to go."""
+    ids = [m["id"] for m in newest]
+    if msg_id not in ids:
+        return []
+    return [{k: m.get(k) for k in UNSENT_FIELDS} for m in newest[:ids.index(msg_id)] if m["status"] in UNSENT]
+
+
 def pseudonymise(value: Any, contact_id: str, token: str) -> Any:
     """``value`` with every string equal to ``contact_id`` (at any depth) replaced by ``token``."""
     if isinstance(value, str):

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any, Iterator
 
 from ..engine.model import Session
-from .base import (ERASED, UNSENT, UNSENT_FIELDS, pseudonymise, queue_then_drain, receive_then_lock, requeue_drains,
-                   unbatched)
+from .base import (ERASED, pseudonymise, queue_then_drain, receive_then_lock, requeue_drains, unbatched,
+                   unsent_among)
 from .contacts import new_record
 from .rates import gcra
 
@@ -185,11 +185,7 @@ class MemoryStore:
 
     def unsent_before(self, to: str, msg_id: str, limit: int = 10) -> list[dict]:
         with self._lock:
-            latest = [m for m in self.outbox if m["to"] == to][-limit:] if limit else []
-        ids = [m["id"] for m in latest]
-        if msg_id not in ids:
-            return []
-        return [{k: m.get(k) for k in UNSENT_FIELDS} for m in latest[:ids.index(msg_id)] if m["status"] in UNSENT]
+            return unsent_among([m for m in self.outbox if m["to"] == to][-limit:] if limit else [], msg_id)
 
     # ------------------------------------------------------------ inbound
     def record_inbound(self, channel: str, provider_id: str, contact: str, text: str,

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..engine.model import Session
-from .base import ERASED, UNSENT, pseudonymise, queue_then_drain, requeue_drains, unbatched
+from .base import ERASED, UNSENT_FIELDS, pseudonymise, queue_then_drain, requeue_drains, unbatched, unsent_among
 from .contacts import new_record
 from .rates import gcra
 from .sqlite_lock import SQLiteContactLock, lock_name
@@ -153,7 +153,7 @@ class SQLiteStore(SQLiteContactLock):
             raise
 
     def _rollback(self, conn: sqlite3.Connection) -> None:
-        self._local.released = None  # a lock row deleted in this transaction is back (sqlite_lock.py)
+        self._local.released = None  # a lock row freed in this transaction is held again (sqlite_lock.py)
         if conn.in_transaction:
             conn.execute("ROLLBACK")
 
@@ -303,13 +303,10 @@ class SQLiteStore(SQLiteContactLock):
 
     def unsent_before(self, to: str, msg_id: str, limit: int = 10) -> list[dict]:
         # The columns only, no JSON: this runs for every message sent.
-        rows = self._read().execute('SELECT id, status, channel, attempts, retry_at, lease_until FROM outbox '
+        rows = self._read().execute(f'SELECT {", ".join(UNSENT_FIELDS)} FROM outbox '
                                     'WHERE "to" = ? ORDER BY rowid DESC LIMIT ?', (to, limit)).fetchall()
-        ids = [r[0] for r in rows]
-        if msg_id not in ids:
-            return []
-        return [{"id": r[0], "status": r[1], "channel": r[2], "attempts": r[3], "retry_at": dt(r[4]),
-                 "lease_until": dt(r[5])} for r in reversed(rows[ids.index(msg_id) + 1:]) if r[1] in UNSENT]
+        return unsent_among([{"id": r[0], "status": r[1], "channel": r[2], "attempts": r[3], "retry_at": dt(r[4]),
+                              "lease_until": dt(r[5])} for r in reversed(rows)], msg_id)
 
     # ------------------------------------------------------------ inbound
     def record_inbound(self, channel: str, provider_id: str, contact: str, text: str,

@@ -9,7 +9,7 @@ so the lock rides on the transactions around it where it can, as the Redis
 store's does (``redis_lock.py``): :meth:`receive` records the message and
 takes the row in one transaction when no thread of this process holds the
 contact, and the step a pipeline marks as the last of its hold
-(:meth:`release_with_commit`) deletes the row in its own commit. A message
+(:meth:`release_with_commit`) frees the row in its own commit. A message
 then costs two write transactions instead of four.
 """
 from __future__ import annotations
@@ -84,7 +84,7 @@ class SQLiteContactLock:
             finally:
                 local.held = local.release_with = None
                 if getattr(local, "released", None) == (contact_id, name, token):
-                    local.released = None  # the last step's commit deleted the row
+                    local.released = None  # the last step's commit freed the row
                 else:
                     with self._write() as c:
                         c.execute(RELEASE, (name, token))
@@ -110,10 +110,10 @@ class SQLiteContactLock:
             self._local.release_with = held
 
     def _release_in(self, conn, contact: str) -> None:
-        """Inside the step that marks ``contact``'s message handled: delete
+        """Inside the step that marks ``contact``'s message handled: free
         the lock row in its transaction when this is the last step of the
         hold. A rollback undoes it (``_write`` forgets ``released``), and the
-        lock's ``finally`` then deletes the row itself."""
+        lock's ``finally`` then frees the row itself."""
         rel = getattr(self._local, "release_with", None)
         if rel is not None and rel[0] == contact:
             conn.execute(RELEASE, rel[1:])
