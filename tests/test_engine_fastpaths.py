@@ -1,6 +1,7 @@
 """The engine's fast paths agree with the full ones (quick readers, the digits
-shortcut in normalize, positional templates, one-word command lookups)."""
-from datetime import datetime, timezone
+shortcut in normalize, positional templates, one-word command lookups, the
+container copy, the Redis store's datetime encoding)."""
+from datetime import datetime, timedelta, timezone
 
 from hypothesis import given, settings, strategies as st
 
@@ -9,6 +10,8 @@ from bot.engine.inputs import ParseContext
 from bot.engine.inputs.normalize import normalize, _norm
 from bot.engine.inputs.registry import KINDS
 from bot.engine.locales import Template
+from bot.engine.model import copy_containers, encode_json_utc
+from bot.store.redis_keys import dumps, loads
 
 VOCAB = {("en", "input.numbers"): ["zero", "one", "two|a couple", "three"],
          ("es", "input.numbers"): ["cero", "uno|una", "dos", "tres"]}
@@ -87,3 +90,39 @@ words = st.sampled_from(["LATE", "late!", "¡Late", "no", "ENTRY", "3", " ", "\u
 @given(st.lists(words, max_size=6).map("".join), st.sampled_from([(), ("parent",), ("helper",)]))
 def test_command_lookup_matches_the_reference(text, roles):
     assert match_command(TABLE, text, roles) == reference(TABLE, text, roles)
+
+
+# JSON-like values as sessions and contact records hold them, datetimes included
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5),
+              st.datetimes(timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=-5))]))),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=3), inner, max_size=4)),
+    max_leaves=20)
+
+
+def containers(value):
+    """Every dict and list inside ``value`` (by identity)."""
+    if isinstance(value, dict):
+        return [value] + [c for v in value.values() for c in containers(v)]
+    if isinstance(value, list):
+        return [value] + [c for v in value for c in containers(v)]
+    return []
+
+
+@settings(max_examples=300)
+@given(json_values)
+def test_copy_containers_copies_every_container_and_nothing_else(value):
+    copied = copy_containers(value)
+    assert copied == value and type(copied) is type(value)
+    theirs = {id(c) for c in containers(value)}
+    assert not any(id(c) in theirs for c in containers(copied))  # no dict or list is shared
+    if not containers(value):
+        assert copied is value  # scalars are shared, not rebuilt
+
+
+@settings(max_examples=300)
+@given(st.datetimes(timezones=st.one_of(st.none(), st.just(timezone.utc),
+                                        st.builds(timezone, st.timedeltas(timedelta(hours=-23), timedelta(hours=23))))))
+def test_redis_dumps_writes_a_datetime_as_the_encoder_does(when):
+    assert dumps(when) == encode_json_utc(when)
+    assert loads(dumps(when)) == (when if when.tzinfo else when.replace(tzinfo=timezone.utc))

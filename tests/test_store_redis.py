@@ -476,3 +476,19 @@ def test_the_workers_stepper_steps_a_queued_message_when_rung_not_at_its_next_ro
         jobs_rq._runtime = before
         store.close()
     assert not stepper.is_alive()
+
+
+def test_a_script_call_on_a_connection_redis_dropped_fails_once_then_runs_on_a_new_one(raw):
+    """Scripts go straight to the thread's connection (LuaScript._evalsha):
+    a dropped connection fails that call (the webhook answers 503 and the
+    provider retries), leaves nothing half-read, and the next call connects
+    again; the retried message is recorded once."""
+    store = raw.store()
+    assert store.queue_inbound("sms", "SM1", A, "hola", T0) == 1
+    raw.conn.client_kill_filter(_id=store.r.client_id())
+    with pytest.raises(redis.ConnectionError):
+        store.queue_inbound("sms", "SM2", A, "otra", T0)
+    assert store.queue_inbound("sms", "SM2", A, "otra", T0) == 2  # the provider's retry
+    assert store.queue_inbound("sms", "SM2", A, "otra", T0) is None  # and a repeat is still one
+    assert [m["text"] for m in store.pending_inbound(A)] == ["hola", "otra"]
+    store.close()

@@ -225,10 +225,19 @@ def decode_json(raw: str | bytes) -> Any:
 
 
 def copy_containers(value: Any) -> Any:
-    if type(value) is dict:
-        return {k: copy_containers(v) for k, v in value.items()}
-    if type(value) is list:
-        return [copy_containers(v) for v in value]
+    """A copy of every dict and list in ``value``; other values are shared
+    (scalars, datetimes and Decimals are immutable). A contact record is
+    copied several times a step and its values are mostly scalars, so a dict
+    is copied in C first and only its containers are walked."""
+    kind = type(value)
+    if kind is dict:
+        out = value.copy()
+        for key, item in out.items():  # rebinding a key while iterating is allowed: the size stays
+            if type(item) is dict or type(item) is list:
+                out[key] = copy_containers(item)
+        return out
+    if kind is list:
+        return [copy_containers(item) if type(item) is dict or type(item) is list else item for item in value]
     return value
 
 

@@ -41,7 +41,7 @@ this does not batch: there every timer takes its own lock, as before.
 from __future__ import annotations
 
 import logging
-import uuid
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple
@@ -161,7 +161,7 @@ class RedisBatching:
             with unbatched() as nothing:
                 yield nothing
             return
-        tokens = {c: uuid.uuid4().hex for c in dict.fromkeys(contacts)}
+        tokens = {c: os.urandom(16).hex() for c in dict.fromkeys(contacts)}  # as random as a uuid4, faster
         ttl = int(self.lock_ttl * 1000)
         replies = self.run_scripts([(self._lock_and_load, self._lock_keys(c), [t, ttl]) for c, t in tokens.items()])
         if any(isinstance(reply, Exception) for reply in replies):  # the round goes nowhere; its timers go back
