@@ -1,6 +1,6 @@
 """The engine's fast paths agree with the full ones (quick readers, the digits
 shortcut in normalize, positional templates, one-word command lookups, the
-container copy, the Redis store's datetime encoding)."""
+container copy)."""
 from datetime import datetime, timedelta, timezone
 
 from hypothesis import given, settings, strategies as st
@@ -10,8 +10,7 @@ from bot.engine.inputs import ParseContext
 from bot.engine.inputs.normalize import normalize, _norm
 from bot.engine.inputs.registry import KINDS
 from bot.engine.locales import Template
-from bot.engine.model import copy_containers, encode_json_utc
-from bot.store.redis_keys import dumps, loads
+from bot.engine.model import copy_containers
 
 VOCAB = {("en", "input.numbers"): ["zero", "one", "two|a couple", "three"],
          ("es", "input.numbers"): ["cero", "uno|una", "dos", "tres"]}
@@ -119,10 +118,3 @@ def test_copy_containers_copies_every_container_and_nothing_else(value):
     if not containers(value):
         assert copied is value  # scalars are shared, not rebuilt
 
-
-@settings(max_examples=300)
-@given(st.datetimes(timezones=st.one_of(st.none(), st.just(timezone.utc),
-                                        st.builds(timezone, st.timedeltas(timedelta(hours=-23), timedelta(hours=23))))))
-def test_redis_dumps_writes_a_datetime_as_the_encoder_does(when):
-    assert dumps(when) == encode_json_utc(when)
-    assert loads(dumps(when)) == (when if when.tzinfo else when.replace(tzinfo=timezone.utc))

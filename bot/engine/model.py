@@ -309,33 +309,42 @@ class Session:
     def to_dict(self) -> dict:
         # encode_value builds fresh containers, so no asdict() deep copy first
         # (it cost more than the rest of a stored step).
-        return encode_value({name: getattr(self, name) for name in self.__dataclass_fields__})
+        return encode_value(self.field_values())
+
+    def field_values(self) -> dict:
+        """Every field by name, as they are (what :meth:`to_json` encodes)."""
+        return {name: getattr(self, name) for name in _FIELDS}
 
     def to_json(self) -> str:
         """:meth:`to_dict` as JSON text, in one pass of the C encoder."""
-        return encode_json({name: getattr(self, name) for name in self.__dataclass_fields__})
+        return encode_json(self.field_values())
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> "Session":
-        return cls._build(decode_json(raw))
+        return cls.from_values(decode_json(raw))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Session":
-        return cls._build(decode_value(dict(data)))
+        return cls.from_values(decode_value(dict(data)))
 
     @classmethod
-    def _build(cls, data: dict) -> "Session":
+    def from_values(cls, data: dict) -> "Session":
+        """A session from its decoded JSON (datetimes and Decimals already
+        values); fields it does not know are dropped."""
         schema = data.get("schema", SESSION_SCHEMA)
         if schema != SESSION_SCHEMA:
             # Only one schema so far; a future version migrates here.
             raise ValueError(f"unknown session schema {schema}")
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        if _FIELD_SET.issuperset(data):
+            return cls(**data)
+        return cls(**{k: v for k, v in data.items() if k in _FIELD_SET})
 
 
 _COPY_FIELDS = ("contact", "flow", "state", "status", "vars", "misses", "timer", "expires_at", "updated_at",
                 "window_start", "window_sent", "schema")  # what Session.copy copies
-if _COPY_FIELDS != tuple(Session.__dataclass_fields__):
+_FIELDS = tuple(Session.__dataclass_fields__)
+_FIELD_SET = frozenset(_FIELDS)
+if _COPY_FIELDS != _FIELDS:
     raise RuntimeError("Session.copy must copy every Session field: update it and _COPY_FIELDS")
 
 

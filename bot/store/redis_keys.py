@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from ..engine.model import decode_json, encode_json_utc
+from ..engine.model import decode_json
+from .json_codec import dumps_utc as dumps  # noqa: F401 - the store's writer: datetimes in UTC
 
 SEEN_TTL = 7 * 24 * 3600  # how long a provider id is remembered (seconds)
 
@@ -111,19 +112,6 @@ class Keys:
 
 
 # ---------------------------------------------------------------- values
-def dumps(value: Any) -> str:
-    """JSON (bot.engine.model.encode_value) with aware datetimes as ISO UTC strings and Decimals as strings."""
-    if type(value) is datetime:
-        # A field of its own (an outbox row's created_at, a lease's end): the
-        # same text the encoder writes through its default hook, in a quarter
-        # of the time (an ISO date has nothing to escape).
-        zone = value.tzinfo
-        if zone is not timezone.utc:
-            value = (value if zone else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-        return '{"$dt":"' + value.isoformat() + '"}'
-    return encode_json_utc(value)
-
-
 def loads(raw: str | bytes | None) -> Any:
     return None if raw is None else decode_json(raw)
 

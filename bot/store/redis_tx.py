@@ -15,6 +15,7 @@ from ..engine.model import Session, copy_containers
 from . import redis_scripts as lua
 from .base import StoreConflict
 from .contacts import new_record
+from .json_codec import session_json
 from .redis_keys import dumps, epoch, loads
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class RedisTx:
         return Session.from_json(raw) if raw else None
 
     def save_session(self, session: Session) -> None:
-        self._sessions[session.contact] = session.to_json()
+        self._sessions[session.contact] = session_json(session)
 
     # ------------------------------------------------------------ timers
     def add_timer(self, timer_id: str, contact: str, at: datetime, event: str, data: dict) -> None:

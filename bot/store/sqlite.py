@@ -34,6 +34,7 @@ from typing import Any, Iterator
 from ..engine.model import Session
 from .base import ERASED, UNSENT_FIELDS, pseudonymise, queue_then_drain, requeue_drains, unbatched, unsent_among
 from .contacts import new_record
+from .json_codec import session_json
 from .rates import gcra
 from .sqlite_lock import SQLiteContactLock, lock_name
 from .sqlite_schema import SCHEMA, SCHEMA_VERSION, dt, dumps, index_value, loads, ts
@@ -216,7 +217,7 @@ class SQLiteStore(SQLiteContactLock):
         with self._write() as c:
             c.execute("INSERT INTO sessions (contact, data) VALUES (?, ?) "
                       "ON CONFLICT (contact) DO UPDATE SET data = excluded.data",
-                      (session.contact, session.to_json()))
+                      (session.contact, session_json(session)))
 
     # ------------------------------------------------------------ timers
     def add_timer(self, timer_id: str, contact: str, at: datetime, event: str, data: dict) -> None:

@@ -1,11 +1,11 @@
 """The SQLite store's schema and value codecs (used by :mod:`bot.store.sqlite`)."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any
 
-from ..engine.model import decode_json, json_default
+from ..engine.model import decode_json
+from .json_codec import dumps  # noqa: F401 - the store's writer (datetimes keep their offset)
 
 SCHEMA_VERSION = 1
 
@@ -49,16 +49,6 @@ CREATE INDEX IF NOT EXISTS audit_contact ON audit (contact, n);
 CREATE TABLE IF NOT EXISTS rates (key TEXT PRIMARY KEY, tat REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS locks (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires REAL NOT NULL);
 """
-
-
-# Made once; datetimes and Decimals are tagged by the C encoder's ``default``
-# hook and the decoder's ``object_hook``, not by a Python walk over every value.
-_encode = json.JSONEncoder(default=json_default, ensure_ascii=False, separators=(",", ":")).encode
-
-
-def dumps(value: Any) -> str:
-    """JSON with datetimes and Decimals tagged (as Session.to_dict does)."""
-    return _encode(value)
 
 
 def loads(text: str | None) -> Any:
