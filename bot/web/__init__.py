@@ -69,6 +69,7 @@ def runtime():
     return current_app.extensions["vecina"]
 
 
-def accept(msg: Inbound):
-    """The internal entry point every channel adapter (and the simulator) uses."""
-    return runtime().pipeline.inbound(msg)
+def accept(msg: Inbound, rt=None):
+    """The internal entry point every channel adapter (and the simulator)
+    uses; ``rt``: the runtime, when the caller has it already."""
+    return (rt or runtime()).pipeline.inbound(msg)
