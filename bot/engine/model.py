@@ -196,7 +196,9 @@ def json_default(value: Any) -> Any:
 def json_default_utc(value: Any) -> Any:
     """:func:`json_default` with datetimes in UTC (``encode_value(utc=True)``)."""
     if isinstance(value, datetime):
-        value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        zone = value.tzinfo
+        if zone is not timezone.utc:  # (a zone's conversion costs more than the rest)
+            value = (value if zone else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
         return {"$dt": value.isoformat()}
     return json_default(value)
 

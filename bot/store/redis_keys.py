@@ -116,6 +116,14 @@ def loads(raw: str | bytes | None) -> Any:
     return None if raw is None else decode_json(raw)
 
 
+def utc(when: datetime) -> datetime:
+    """``when`` in UTC (a naive datetime is taken as UTC): what ``dumps`` writes."""
+    zone = when.tzinfo
+    if zone is timezone.utc:
+        return when
+    return (when if zone else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
 def epoch(when: datetime) -> float:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)

@@ -89,7 +89,7 @@ from ..engine.model import Session
 from . import redis_scripts as lua
 from .base import DRAIN_EVENT, drain_timer_id, pseudonymise, requeue_drains
 from .redis_batch import RedisBatching
-from .redis_keys import SEEN_TTL, Keys, dumps, epoch, loads
+from .redis_keys import SEEN_TTL, Keys, dumps, epoch, loads, utc
 from .redis_lock import RedisContactLock
 from .redis_outbox import RedisOutbox
 from .redis_tx import RedisTx
@@ -235,6 +235,7 @@ class RedisStore(RedisContactLock, RedisBatching, RedisOutbox):
     def queue_inbound(self, channel: str, provider_id: str, contact: str, text: str, received_at: datetime,
                       meta: dict | None = None) -> int | None:
         k, tid = self.keys, drain_timer_id(contact)
+        received_at = utc(received_at)  # once, not in each of the three encodings (a zone's conversion is slow)
         contact_keys = [k.seen(contact, channel, provider_id), k.inbound_seq(contact), k.inbound(contact),
                         k.inbound_pending(contact), k.timers(contact)]
         contact_args = [SEEN_TTL, self._inbound_json(channel, provider_id, contact, text, received_at, meta), tid,
