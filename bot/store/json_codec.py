@@ -17,6 +17,7 @@ back cost about as much, and orjson reads integers over 64 bits as floats.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -45,5 +46,15 @@ def dumps_utc(value: Any) -> str:
 
 
 def session_json(session: Session) -> str:
-    """``Session.to_json``'s text."""
-    return dumps(session.field_values())
+    """``Session.to_json``'s text. Its own times are tagged here, as
+    ``json_default`` tags them, rather than by three calls out of orjson."""
+    values = session.field_values()
+    for name in _SESSION_TIMES:
+        when = values[name]
+        if type(when) is datetime:
+            values[name] = {"$dt": when.isoformat()}
+    return dumps(values)
+
+
+# (a datetime field not named here is still tagged, by the hook)
+_SESSION_TIMES = ("expires_at", "updated_at", "window_start")
