@@ -103,7 +103,9 @@ def twilio_requests(port: int, n: int, numbers: int = 2000) -> list[tuple[bytes,
     run = uuid.uuid4().hex[:6]
     out = []
     for i in range(n):
-        params = {"MessageSid": f"SM{run}{i:08d}", "From": f"+1415{(i % numbers):07d}", "To": "+14155550000",
+        # valid numbers, as a real sender's are, and not the USSD sessions' (+1415200xxxx): a USSD
+        # answer would first step the texts still queued for its contact (the open loop's are)
+        params = {"MessageSid": f"SM{run}{i:08d}", "From": f"+1415{3000000 + i % numbers:07d}", "To": "+14155550000",
                   "Body": "MENU" if i >= numbers else "hola", "AccountSid": "ACbench", "NumMedia": "0"}
         headers = {"Content-Type": "application/x-www-form-urlencoded",
                    "X-Twilio-Signature": validator.compute_signature(url, params)}

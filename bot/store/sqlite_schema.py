@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..engine.model import decode_json
-from .json_codec import dumps  # noqa: F401 - the store's writer (datetimes keep their offset)
+from .json_codec import dumps  # the store's writer (datetimes keep their offset), also imported from here
 
 SCHEMA_VERSION = 1
 
