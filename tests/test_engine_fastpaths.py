@@ -117,4 +117,3 @@ def test_copy_containers_copies_every_container_and_nothing_else(value):
     assert not any(id(c) in theirs for c in containers(copied))  # no dict or list is shared
     if not containers(value):
         assert copied is value  # scalars are shared, not rebuilt
-
