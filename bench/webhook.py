@@ -56,6 +56,15 @@ REDIS_URL = os.environ.get("REDIS_URL_BENCH", "redis://127.0.0.1:6379/15")
 TOKEN = "bench-auth-token"
 GUNICORN = ["--workers", "2", "--threads", "8", "--worker-class", "gthread", "--timeout", "30",
             "--keep-alive", "30", "--log-level", "warning"]
+# Valid NANP numbers, as real senders' are, in two ranges that never meet: a
+# USSD answer to a contact with texts still queued (the open loop's are) would
+# first step those texts, and measure them too.
+SMS_SENDERS = 3_000_000  # +1415300xxxx
+USSD_CALLERS = 2_000_000  # +1415200xxxx
+
+
+def bench_number(first: int, k: int) -> str:
+    return f"+1415{first + k:07d}"
 
 
 def log(*args) -> None:
@@ -103,9 +112,7 @@ def twilio_requests(port: int, n: int, numbers: int = 2000) -> list[tuple[bytes,
     run = uuid.uuid4().hex[:6]
     out = []
     for i in range(n):
-        # valid numbers, as a real sender's are, and not the USSD sessions' (+1415200xxxx): a USSD
-        # answer would first step the texts still queued for its contact (the open loop's are)
-        params = {"MessageSid": f"SM{run}{i:08d}", "From": f"+1415{3000000 + i % numbers:07d}", "To": "+14155550000",
+        params = {"MessageSid": f"SM{run}{i:08d}", "From": bench_number(SMS_SENDERS, i % numbers), "To": "+14155550000",
                   "Body": "MENU" if i >= numbers else "hola", "AccountSid": "ACbench", "NumMedia": "0"}
         headers = {"Content-Type": "application/x-www-form-urlencoded",
                    "X-Twilio-Signature": validator.compute_signature(url, params)}
@@ -209,8 +216,9 @@ def ussd_sessions(port: int, sessions: int, rounds: int, think: float = 0.0) -> 
             for text in steps:
                 if think and text:
                     time.sleep(think * pause.uniform(0.5, 1.5))
-                body = urlencode({"sessionId": sid, "serviceCode": "*384*1#", "phoneNumber": f"+1415{2000000 + k:07d}",
-                                  "networkCode": "63902", "text": text}).encode()
+                body = urlencode({"sessionId": sid, "serviceCode": "*384*1#",
+                                  "phoneNumber": bench_number(USSD_CALLERS, k), "networkCode": "63902",
+                                  "text": text}).encode()
                 t0 = time.perf_counter()
                 status = client.post("/ussd", body, {"Content-Type": "application/x-www-form-urlencoded"})
                 took = (time.perf_counter() - t0) * 1000
