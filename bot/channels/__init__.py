@@ -4,7 +4,10 @@ channel. Everything in between (lock, keywords, engine, store) is shared.
 
 Each adapter module has:
 
-* ``init_app(app, runtime)``: register its webhook routes on the Flask app;
+* ``init_app(app, runtime)``: register its webhook routes on the Flask app
+  (Twilio's as lean routes, bot/web/lean_routes.py: called once for every
+  message, they do little work of their own, and Flask's request context
+  around them cost more than it);
 * ``senders(cfg) -> dict``: its channel name(s) -> a Sender (bot.outbox) when
   its credentials are configured; a channel left out falls back to the
   recording sender (messages are stored, not sent).

@@ -8,9 +8,11 @@ auth token against the URL Twilio called: ``PUBLIC_URL`` + path when it is set,
 else the URL this app sees). No auth token configured means every request is
 refused: an unsigned webhook would let anyone text as anyone.
 
-Answers: 403 unsigned or forged, 400 fields missing, 413 body over 64 KB (Flask's
-MAX_CONTENT_LENGTH), 503 when the store is down (Twilio tries again). The reply
-itself is never in the TwiML: it goes through the outbox like every message.
+Answers: 403 unsigned or forged, 400 fields missing, 413 body over 64 KB (the
+app's MAX_CONTENT_LENGTH), 503 when the store is down (Twilio tries again). The
+reply itself is never in the TwiML: it goes through the outbox like every
+message. Both are lean routes (bot/web/lean_routes.py): views over werkzeug's
+Request and Response, answered in front of Flask's dispatch.
 """
 from __future__ import annotations
 
@@ -20,15 +22,16 @@ import sqlite3
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, current_app, request
 from twilio.request_validator import (SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator, compare,
                                       get_signature_algorithm)
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.wrappers import Request, Response
 
 from ..members import MemberError, normalise_number
 from ..pipeline import Inbound
 from ..store.base import StoreConflict
 from ..web import accept
+from ..web.lean_routes import lean_route
 from .twilio_sender import OPTED_OUT, twilio_senders
 
 log = logging.getLogger(__name__)
@@ -59,21 +62,9 @@ def _store_errors() -> tuple:
 
 STORE_DOWN = _store_errors()
 
-bp = Blueprint("twilio", __name__)
-
 
 def _plain(text: str, status: int) -> Response:
     return Response(text + "\n", status=status, mimetype="text/plain")
-
-
-def _rt():
-    return current_app.extensions["vecina"]
-
-
-def _this_request():
-    """(the request, the runtime) behind Flask's proxies, looked up once: each
-    read through a proxy costs ~1-3 µs, and a webhook reads a dozen."""
-    return request._get_current_object(), _rt()
 
 
 def signed_url(req, rt) -> str:
@@ -99,7 +90,7 @@ def _form(req) -> ImmutableMultiDict:
     from the body read once within MAX_CONTENT_LENGTH (413 past it): werkzeug
     spends ~45 µs a request setting up streams and a parser around the ~10 µs
     of parsing, a tenth of what the whole webhook costs. Other bodies go
-    through ``request.form``."""
+    through ``req.form``."""
     if req.mimetype != "application/x-www-form-urlencoded":
         return TwilioForm(req.form.items(multi=True))
     body = req.get_data(cache=True).decode("utf-8", "replace")
@@ -140,9 +131,7 @@ def parse_address(raw: str | None, region: str) -> tuple[str, bool] | None:
         return (raw, whatsapp) if E164.match(raw) else None
 
 
-@bp.post("/sms/twilio")
-def inbound():
-    req, rt = _this_request()
+def inbound(req: Request, rt) -> Response:
     form = _form(req)
     if not _signature_ok(req, rt, form):
         return _plain("forbidden: bad or missing X-Twilio-Signature", 403)
@@ -172,9 +161,7 @@ def _find_sent(store, number: str, sid: str) -> dict | None:
     return None
 
 
-@bp.post("/sms/twilio/status")
-def status():
-    req, rt = _this_request()
+def status(req: Request, rt) -> Response:
     form = _form(req)
     if not _signature_ok(req, rt, form):
         return _plain("forbidden: bad or missing X-Twilio-Signature", 403)
@@ -221,7 +208,10 @@ def _apply_status(rt, number: str, sid: str, state: str, error_code: str | None,
 
 
 def init_app(app, runtime) -> None:
-    app.register_blueprint(bp)
+    # Lean routes (bot/web/lean_routes.py): Twilio calls these once for every
+    # message in and every status of a message out.
+    lean_route(app, "/sms/twilio", inbound)
+    lean_route(app, "/sms/twilio/status", status)
 
 
 def senders(cfg) -> dict:

@@ -28,8 +28,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(SECRET_KEY=cfg.secret_key or None, MAX_CONTENT_LENGTH=64 * 1024)
     app.config.update(test_config)
     proxies = trusted_proxies(test_config.get("TRUSTED_PROXIES", os.environ.get("TRUSTED_PROXIES")))
-    if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     from .. import runtime as rt_mod
 
     rt = test_config.get("VECINA_RUNTIME") or rt_mod.build(cfg, store=test_config.get("VECINA_STORE"),
@@ -51,6 +49,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .pages import init_app as init_pages
 
     init_pages(app, rt)  # /simulator and /admin (bot/web/pages.py)
+    if proxies:  # last: around the channels' lean routes too (bot/web/lean_routes.py)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app
 
 
