@@ -28,10 +28,11 @@ Figures:
 * ``webhook_p99_ms_at_300rps``: open loop at 300 requests/s; latency counted
   from each request's scheduled time, so a stall is not hidden (target < 50);
 * ``ussd_p99_ms_50_sessions``: 50 USSD sessions open at once, each a dial
-  and three answers, a person's pause (about a second) before each answer
-  (target < 100); ``ussd_p99_ms_50_sessions_no_pauses`` is the same with no
-  pauses at all, 50 requests always in flight against 16 server threads (a
-  stress figure: queueing, not one answer's cost, sets it).
+  and three answers, a person's pause (about a second) before each request,
+  the dial too (target < 100); ``ussd_p99_ms_50_sessions_no_pauses`` is the
+  same with no pauses at all: the 50 first dials leave together and 50
+  requests stay in flight against 16 server threads (a stress figure:
+  queueing, not one answer's cost, sets it).
 """
 from __future__ import annotations
 
@@ -198,8 +199,10 @@ def open_loop(port: int, path: str, requests: list, rate: float, seconds: float,
 
 def ussd_sessions(port: int, sessions: int, rounds: int, think: float = 0.0) -> list[float]:
     """People in USSD sessions at once: dial, then three answers. ``think`` is
-    the mean pause before each answer (a person reading the screen and
-    pressing keys: 0.5x to 1.5x of it); 0 sends them back to back."""
+    the mean pause before each request (a person reading the screen and
+    pressing keys, or dialling: 0.5x to 1.5x of it), so the people dial at
+    moments of their own, as they would, not all in the same millisecond; 0
+    sends everything back to back, the 50 first dials at once included."""
     import random
 
     latencies: list[float] = []
@@ -214,7 +217,7 @@ def ussd_sessions(port: int, sessions: int, rounds: int, think: float = 0.0) -> 
         for r in range(rounds):
             sid = f"ATUid_{run}_{k}_{r}"
             for text in steps:
-                if think and text:
+                if think:
                     time.sleep(think * pause.uniform(0.5, 1.5))
                 body = urlencode({"sessionId": sid, "serviceCode": "*384*1#",
                                   "phoneNumber": bench_number(USSD_CALLERS, k), "networkCode": "63902",
