@@ -14,7 +14,8 @@ Flask would do for it still holds:
 
 * the app's MAX_CONTENT_LENGTH, MAX_FORM_MEMORY_SIZE and MAX_FORM_PARTS limit
   the request (413 past them);
-* a method the path does not serve gets 405 with ``Allow``;
+* OPTIONS is answered with ``Allow``, and a method the path does not serve
+  gets 405 with it;
 * an ``HTTPException`` raised in a view is its answer; any other error is
   logged with its traceback and answered 500, or raised where Flask would raise
   it (PROPAGATE_EXCEPTIONS, or TESTING/DEBUG when it is unset).
@@ -38,7 +39,8 @@ EXTENSION = "vecina.lean_routes"
 
 
 class LeanRoutes:
-    """WSGI middleware: exact paths to lean views, by method; the rest to ``app``."""
+    """WSGI middleware: exact paths to lean views, by method; other paths to
+    the next WSGI app (Flask's)."""
 
     def __init__(self, flask_app: Any, wsgi_app: Callable):
         self.flask_app = flask_app
@@ -56,12 +58,17 @@ class LeanRoutes:
         by_method = self.views.get(environ.get("PATH_INFO", ""))
         if by_method is None:
             return self.next(environ, start_response)
-        view = by_method.get(environ.get("REQUEST_METHOD", "GET"))
+        method = environ.get("REQUEST_METHOD", "GET")
+        view = by_method.get(method)
         if view is None:
-            return MethodNotAllowed(valid_methods=sorted(by_method))(environ, start_response)
+            allowed = sorted({*by_method, "OPTIONS"})
+            if method == "OPTIONS":  # as Flask answers it for each of its routes
+                return Response(status=200, headers={"Allow": ", ".join(allowed)})(environ, start_response)
+            return MethodNotAllowed(valid_methods=allowed)(environ, start_response)
         return self.answer(view, environ)(environ, start_response)
 
-    def answer(self, view: LeanView, environ: dict):
+    def answer(self, view: LeanView, environ: dict) -> Callable:
+        """What answers the request (a Response or an HTTPException, both WSGI apps)."""
         app = self.flask_app
         config = app.config
         req = Request(environ)

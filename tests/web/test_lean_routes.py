@@ -51,10 +51,15 @@ def test_a_lean_view_answers_its_path_and_methods_and_flask_keeps_the_rest():
     assert client.post("/nowhere").status_code == 404
 
 
-def test_a_method_the_path_does_not_serve_is_405_with_allow():
-    res = small_app().test_client().get("/echo")
+def test_a_method_the_path_does_not_serve_is_405_and_options_answers_as_flask_does():
+    client = small_app().test_client()
+    res = client.get("/echo")
     assert res.status_code == 405
-    assert set(res.headers["Allow"].split(", ")) == {"POST", "PUT"}
+    assert set(res.headers["Allow"].split(", ")) == {"OPTIONS", "POST", "PUT"}
+    res = client.options("/echo")
+    assert res.status_code == 200
+    assert set(res.headers["Allow"].split(", ")) == {"OPTIONS", "POST", "PUT"}
+    assert set(client.options("/flask").headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
 
 
 def test_the_apps_max_content_length_is_a_413_as_read_at_each_request():
