@@ -65,6 +65,21 @@ def test_grace_window_jobs_fire_after_a_restart(factory, tmp_path):
 
 
 @pytest.mark.parametrize("factory", DURABLE)
+def test_after_a_long_outage_the_late_alert_reaches_the_teacher_not_the_parent(factory, tmp_path):
+    store = school_store(factory(tmp_path))
+    first = at(line(store, tmp_path), MORNING)
+    first.pipeline.inbound(Inbound("sms", "t1", TEACHER, "LATE 12"))
+    del first  # down from 8:20 until the afternoon
+
+    second = at(line(reopen(store), tmp_path), MORNING + timedelta(hours=5))
+    sent = second.pipeline.tick()
+    assert [(m["to"], m["key"]) for m in sent] == [(TEACHER, "school.alert_expired")]
+    assert "8:35 AM" in sent[0]["text"]
+    assert second.store.list_outbound(to=PARENT_EN) == []
+    assert [a["status"] for a in second.store.find_records("school.alert")] == ["expired"]
+
+
+@pytest.mark.parametrize("factory", DURABLE)
 def test_per_school_grace_setting_and_duplicate_on_a_durable_store(factory, tmp_path):
     store = school_store(factory(tmp_path))
     rt = at(line(store, tmp_path, SCHOOL_GRACE_MINUTES="5"), MORNING)

@@ -16,16 +16,23 @@ choice, else the roster's) and becomes ``sent``. The parent's
 bot/conversation.py), so the parent's plain answer reaches the teacher;
 when the parent is busy in another conversation (or not a parent member, or
 has only the roster's language) the job sends it itself, with "text REPLY"
-(flows/school_parent.yaml). An alert the teacher called off (ARRIVED) is left alone, so a job that fires anyway (a restart between the
-cancel and the timer removal) sends nothing.
+(flows/school_parent.yaml). An alert the teacher called off (ARRIVED) is
+left alone, so a job that fires anyway (a restart between the cancel and the
+timer removal) sends nothing.
 
-Results: ``ok`` (sent), ``skipped`` (not pending any more, or gone).
+A job that runs more than SCHOOL_ALERT_LATE_LIMIT_MINUTES (default 60) after
+its alert was due (the line was down) sends the parent nothing: the alert
+becomes ``expired`` and the teacher is told, in their language, so they can
+call the parent or mark the child again.
+
+Results: ``ok`` (sent), ``skipped`` (not pending any more, gone, or expired).
 """
 from __future__ import annotations
 
-from ..engine.model import ActionResult, Audit
+from ..engine.model import ActionResult, Audit, Contact
 from ..services import busy_elsewhere
-from ..services.school import PENDING, SENT, parent_contact
+from ..services.school import EXPIRED, PENDING, SENT, parent_contact, too_late
+from ..store.contacts import view
 from .base import Action
 
 START_REPLY = "start:school_reply"  # bot.conversation.START_PREFIX + the flow
@@ -51,6 +58,8 @@ class SchoolAlertDue(Action):
         alert = ctx.store.get_record("school.alert", aid)
         if not alert or alert.get("status") != PENDING or not alert.get("parent"):
             return ActionResult("skipped", {})
+        if too_late(alert, ctx.now, ctx.settings):
+            return self.expire(ctx, aid, alert)
         parent = parent_contact(ctx.store, alert)
         key = "school.parent_late" if alert.get("kind") == "late" else "school.parent_absent"
         ctx.store.put_record("school.alert", aid, {**alert, "status": SENT, "sent_at": ctx.now})
@@ -68,6 +77,18 @@ class SchoolAlertDue(Action):
             texts,
             Audit(alert["parent"], "school.alert_sent", {"alert": aid, "kind": alert.get("kind")}),
         ))
+
+    @staticmethod
+    def expire(ctx, aid: str, alert: dict) -> ActionResult:
+        ctx.store.put_record("school.alert", aid, {**alert, "status": EXPIRED, "expired_at": ctx.now})
+        effects: list = [Audit(alert["parent"], "school.alert_expired", {
+            "alert": aid, "kind": alert.get("kind"), "due_at": alert["due_at"].isoformat()})]
+        if alert.get("teacher"):
+            rec = ctx.store.get_contact(alert["teacher"])
+            teacher = view(rec) if rec else Contact(alert["teacher"])
+            due = alert["due_at"].astimezone(ctx.now.tzinfo)  # a store may give it back in UTC
+            effects.append(ctx.say(teacher, "school.alert_expired", child=alert.get("name"), due=due))
+        return ActionResult("skipped", {}, tuple(effects))
 
 
 ACTION = SchoolAlertDue()

@@ -17,7 +17,8 @@ inside the window cancels it. A student record has one teacher, and one
 teacher's steps run one at a time (the contact lock), so reading the alert
 is enough to keep it to one per child, day and kind. A child already alerted today for the same kind
 is only reported back (``again``), never alerted twice. An alert the teacher
-called off earlier today can be marked again.
+called off earlier today, or one that expired unsent (school_alert_due), can
+be marked again.
 
 Results: ``ok``; ``empty`` when no code was given (or the flow passed an unknown kind).
 Data: ``kind``, ``new`` / ``again`` (children, e.g. ``Ana (12), Luis (14)``),
@@ -33,7 +34,7 @@ from babel.dates import format_time
 
 from ..engine.model import ActionResult, Audit
 from ..services.school import (
-    CANCELLED, KINDS, PENDING, alert_id, day_of, grace_minutes, job_key, joined, label, parse_codes,
+    CANCELLED, EXPIRED, KINDS, PENDING, alert_id, day_of, grace_minutes, job_key, joined, label, parse_codes,
     students_by_code,
 )
 from .base import Action
@@ -64,7 +65,7 @@ class SchoolMark(Action):
             for student in students:
                 aid = alert_id(student["id"], day, kind)
                 old = ctx.store.get_record("school.alert", aid)
-                if old is not None and old.get("status") != CANCELLED:
+                if old is not None and old.get("status") not in (CANCELLED, EXPIRED):  # those may be marked again
                     again.append(label(student))
                     continue
                 wait = grace_minutes(ctx.store, ctx.settings, student.get("school") or "")

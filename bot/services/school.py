@@ -4,7 +4,8 @@ Records (kinds and fields are read by the web board too: keep the names):
 
 * ``school.student`` ``{id: "<school key>:<CODE>", code, name, age, parent, parent_lang, school, teacher}``
 * ``school.alert`` ``{id, code, student, name, school, teacher, parent, kind: late|absent,
-  status: pending|sent|cancelled, due_at, created_at, day, sent_at?, cancelled_at?, arrived_at?}``
+  status: pending|sent|cancelled|expired, due_at, created_at, day, sent_at?, cancelled_at?, arrived_at?,
+  expired_at?}``
 * ``school.settings`` ``{id: <school key>, school, grace_minutes}``: a school's own grace window
   (``vecina roster grace SCHOOL MINUTES``; an id spelled as the roster writes the school works too).
 
@@ -24,9 +25,14 @@ from ..store.contacts import view
 from . import int_setting
 
 KINDS = ("late", "absent")
-PENDING, SENT, CANCELLED = "pending", "sent", "cancelled"
+PENDING, SENT, CANCELLED, EXPIRED = "pending", "sent", "cancelled", "expired"
 DEFAULT_GRACE_MINUTES = 15
 MAX_GRACE_MINUTES = 240  # a typo (150 for 15) must not hold an alert all day
+# An alert whose job runs this long after it was due (the line was down) is
+# not sent: "has not arrived at school yet" hours late alarms a parent whose
+# child may be home by then. The teacher is told instead.
+DEFAULT_LATE_LIMIT_MINUTES = 60
+MAX_LATE_LIMIT_MINUTES = 24 * 60
 DEFAULT_MAX_REPLIES = 5  # a parent's messages relayed per alert
 DEFAULT_REPLY_HOURS = 24  # how long after an alert a parent's REPLY still reaches the teacher
 DEFAULT_REPLY_WINDOW_HOURS = 12  # how long after an alert a parent's plain text (no REPLY) reaches the teacher
@@ -96,6 +102,15 @@ def grace_minutes(store, settings: Mapping[str, Any], school: str) -> int:
                 return default
             return minutes if 0 <= minutes <= MAX_GRACE_MINUTES else default
     return default
+
+
+def too_late(alert: Mapping[str, Any], now: datetime, settings: Mapping[str, Any]) -> bool:
+    """The alert's job runs more than SCHOOL_ALERT_LATE_LIMIT_MINUTES (default
+    60, at most a day) after the alert was due: it must not go out any more."""
+    due = alert.get("due_at")
+    minutes = int_setting(settings, "SCHOOL_ALERT_LATE_LIMIT_MINUTES", DEFAULT_LATE_LIMIT_MINUTES, 1,
+                          MAX_LATE_LIMIT_MINUTES)
+    return isinstance(due, datetime) and now - due > timedelta(minutes=minutes)
 
 
 def day_of(now: datetime) -> str:

@@ -1,7 +1,9 @@
 from datetime import timedelta
 
+import pytest
+
 from bot.actions import load
-from bot.engine.model import Emit, Send, Session
+from bot.engine.model import Audit, Emit, Send, Session
 from test_school_support import MORNING, PARENT_EN, PARENT_ES, TEACHER, apply, context, school_store
 
 ACTION = load()["school_alert_due"]
@@ -9,10 +11,10 @@ MARK = load()["school_mark"]
 LATER = MORNING + timedelta(minutes=15)
 
 
-def job_context(store):
+def job_context(store, now=LATER, settings=None):
     from bot.engine.model import Contact
 
-    ctx = context(store, now=LATER)
+    ctx = context(store, now=now, settings=settings)
     ctx.contact = Contact("job:school.alert:x")
     return ctx
 
@@ -63,3 +65,41 @@ def test_the_roster_language_is_used_only_when_the_parent_has_none():
     [alert] = store.find_records("school.alert")
     [send] = [e for e in ACTION.run(job_context(store), {"alert": alert["id"]}).effects if isinstance(e, Send)]
     assert send.lang == "es"  # from the roster's parent_lang
+
+
+def sends_to(result, number):
+    return [e for e in result.effects if isinstance(e, (Send, Emit)) and e.to == number]
+
+
+@pytest.mark.parametrize("teacher_lang, due_text", [("en", "8:35 AM"), ("es", "8:35")])
+def test_an_alert_whose_job_runs_over_an_hour_late_goes_to_nobody_but_the_teacher(teacher_lang, due_text):
+    """After an outage, "has not arrived yet" hours late would alarm a parent
+    whose child may be home: the teacher hears it was not sent instead."""
+    store = school_store(teacher_lang=teacher_lang)
+    apply(store, MARK.run(context(store), {"kind": "late", "codes": "12"}))
+    [alert] = store.find_records("school.alert")
+    result = ACTION.run(job_context(store, now=alert["due_at"] + timedelta(minutes=61)), {"alert": alert["id"]})
+    assert result.result == "skipped"
+    assert sends_to(result, PARENT_EN) == []
+    [told] = sends_to(result, TEACHER)
+    assert told.key == "school.alert_expired" and told.lang == teacher_lang
+    assert "Ana" in told.text and due_text in told.text
+    [audit] = [e for e in result.effects if isinstance(e, Audit)]
+    assert audit.what == "school.alert_expired" and audit.data["alert"] == alert["id"]
+    [after] = store.find_records("school.alert")
+    assert after["status"] == "expired" and after["expired_at"] == alert["due_at"] + timedelta(minutes=61)
+    # the teacher may mark the child again: a new alert, a new grace window
+    again = MARK.run(context(store, now=after["expired_at"]), {"kind": "late", "codes": "12"})
+    assert again.data["has_new"] and not again.data["has_again"]
+    assert store.find_records("school.alert")[0]["status"] == "pending"
+
+
+def test_an_alert_up_to_the_limit_late_still_goes_out_and_the_limit_is_a_setting():
+    store = school_store()
+    apply(store, MARK.run(context(store), {"kind": "absent", "codes": "12 14"}))
+    first, second = sorted(store.find_records("school.alert"), key=lambda a: a["code"])
+    on_time = ACTION.run(job_context(store, now=first["due_at"] + timedelta(minutes=60)), {"alert": first["id"]})
+    assert on_time.result == "ok" and sends_to(on_time, PARENT_EN)
+    late = ACTION.run(job_context(store, now=second["due_at"] + timedelta(hours=2),
+                                  settings={"SCHOOL_ALERT_LATE_LIMIT_MINUTES": "180"}), {"alert": second["id"]})
+    assert late.result == "ok" and sends_to(late, PARENT_ES) and not sends_to(late, TEACHER)
