@@ -30,9 +30,8 @@ Results: ``ok`` (sent), ``skipped`` (not pending any more, gone, or expired).
 from __future__ import annotations
 
 from ..engine.model import ActionResult, Audit, Contact
-from ..services import busy_elsewhere
+from ..services import busy_elsewhere, member
 from ..services.school import EXPIRED, PENDING, SENT, parent_contact, too_late
-from ..store.contacts import view
 from .base import Action
 
 START_REPLY = "start:school_reply"  # bot.conversation.START_PREFIX + the flow
@@ -84,8 +83,7 @@ class SchoolAlertDue(Action):
         effects: list = [Audit(alert["parent"], "school.alert_expired", {
             "alert": aid, "kind": alert.get("kind"), "due_at": alert["due_at"].isoformat()})]
         if alert.get("teacher"):
-            rec = ctx.store.get_contact(alert["teacher"])
-            teacher = view(rec) if rec else Contact(alert["teacher"])
+            teacher = member(ctx.store, alert["teacher"]) or Contact(alert["teacher"])
             due = alert["due_at"].astimezone(ctx.now.tzinfo)  # a store may give it back in UTC
             effects.append(ctx.say(teacher, "school.alert_expired", child=alert.get("name"), due=due))
         return ActionResult("skipped", {}, tuple(effects))
